@@ -1,0 +1,1 @@
+// Placeholder: replaced by the harness provisioning (Debian packages and fixture binaries).

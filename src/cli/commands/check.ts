@@ -1,0 +1,7 @@
+import { ArchfitError } from '../../errors.js';
+import type { CliIo } from '../run.js';
+
+export async function checkCommand(..._args: unknown[]): Promise<number> {
+  throw new ArchfitError('INTERNAL', 'archfit check is not available in this version yet');
+}
+export type { CliIo };

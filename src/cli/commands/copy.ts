@@ -1,0 +1,7 @@
+import { ArchfitError } from '../../errors.js';
+import type { CliIo } from '../run.js';
+
+export async function copyCommand(..._args: unknown[]): Promise<number> {
+  throw new ArchfitError('INTERNAL', 'archfit copy is not available in this version yet');
+}
+export type { CliIo };

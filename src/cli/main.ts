@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// The archfit command line. Only the argument parser is loaded at start-up; each command's implementation (and the
+// HTTP client, the AWS SDK, the layer reader) is imported when that command runs, to keep `--version` fast.
+import { runCli } from './run.js';
+
+runCli(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`archfit: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 3;
+  },
+);
