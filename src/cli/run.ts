@@ -59,6 +59,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--json', 'print the result as JSON')
     .option('--raw', 'print the raw manifest bytes exactly as served')
     .option('--config', 'print the raw config of the selected image')
+    .option('--full', 'fetch every child manifest and config: sizes and the platform cross-check for all entries')
     .option('--deep', 'with --platform: analyse the entrypoint binary inside the layers');
   withRegistryOptions(inspect).action(async (image, opts) => {
     const { inspectCommand } = await import('./commands/inspect.js');
