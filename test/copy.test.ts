@@ -180,7 +180,7 @@ describe('archfit copy between real registries', () => {
 
     const fixed = await archfit(['copy', '--target', 'apprunner', src.multiArch!, `${b.host}/ecr/grafana:latest`]);
     assert.equal(fixed.code, 0, fixed.stderr);
-    assert.match(fixed.stdout, /Confirmed: .* runs on App Runner \(linux\/amd64\)/);
+    assert.match(fixed.stdout, /Confirmed: .* runs on AWS App Runner \(linux\/amd64\)/);
     const amd = fx.multiArch.images.find((i) => i.platformString === 'linux/amd64')!;
     const r = jsonOf<InspectResult>(await archfit(['inspect', `${b.host}/ecr/grafana:latest`, '--json']));
     assert.equal(r.digest, amd.manifest.digest);

@@ -25,7 +25,7 @@ export interface Reason {
   /** Deep reasons: the file, the layer it came from, and what it is. */
   path?: string;
   layer?: string;
-  detail?: string;
+  detail?: Record<string, unknown>;
 }
 
 /** One runnable entry of the image: what the index (or the config, for a single manifest) says, and the config. */
@@ -94,7 +94,11 @@ export function judge(facts: ImageFacts, target: TargetRule, options: VerdictOpt
           `${wantText} image manifest instead: ${copyCommand(options, wantText)}, or build with --provenance=false.`,
       });
     }
-    if (target.mediaTypes && !target.mediaTypes.includes(facts.mediaType)) {
+    if (
+      target.mediaTypes &&
+      !target.mediaTypes.includes(facts.mediaType) &&
+      (facts.kind !== 'index' || target.acceptsIndex)
+    ) {
       reasons.push({
         code: 'MEDIA_TYPE_NOT_ACCEPTED',
         message: `${where} does not accept manifests of type ${facts.mediaType}; it accepts ${target.mediaTypes.join(', ')}.`,

@@ -24,6 +24,11 @@ function withRegistryOptions<T extends Command<any, any, any>>(cmd: T): T {
   return cmd;
 }
 
+/** Repeatable option whose values may hold commas themselves (`--target k8s:amd64,arm64`). */
+function collectWhole(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value.trim()];
+}
+
 function collect(value: string, previous: string[] | undefined): string[] {
   return [
     ...(previous ?? []),
@@ -89,11 +94,20 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .command('check')
     .description('check whether an image will run on a deployment target, a platform, or what a deployment spec says')
     .argument('[image]', 'image reference (not with --spec)')
-    .option('-t, --target <target>', 'deployment target, e.g. apprunner, ecs:arm64, lambda (repeatable)', collect)
+    .option(
+      '-t, --target <target>',
+      'deployment target, e.g. apprunner, ecs:arm64, lambda, k8s:amd64,arm64 (repeatable)',
+      collectWhole,
+    )
     .option('-p, --platform <platform>', 'platform the image must run on (repeatable)', collect)
     .option('--spec <file>', 'read images and targets from a deployment spec (ECS, CloudFormation, Terraform, k8s, …)')
     .option('--spec-type <type>', 'force the spec type instead of detecting it')
     .option('--node-arch <archs>', 'Kubernetes node architectures when a spec does not pin one (default amd64)')
+    .option(
+      '--resolve <image=location>',
+      "check a spec's IMAGE as found at LOCATION, e.g. a local oci: layout (repeatable)",
+      collectWhole,
+    )
     .option('--deep', 'look inside the layers at the entrypoint binary')
     .option('--json', 'print the verdicts as JSON');
   withRegistryOptions(check).action(async (image, opts) => {

@@ -1,5 +1,7 @@
 import { shortDigest } from '../../digest/index.js';
+import { ArchfitError } from '../../errors.js';
 import { type InspectResult, inspectWithContext } from '../../inspect/index.js';
+import type { EntrypointAnalysis } from '../../rootfs/index.js';
 import { CliContext, type RegistryFlags } from '../context.js';
 import { EXIT } from '../exit.js';
 import { humanSize, json, table, writeLine } from '../format.js';
@@ -37,11 +39,23 @@ export async function inspectCommand(image: string, flags: InspectFlags, io: Cli
       io.stdout.write(await readBlobBytes(opened.store, manifest.parsed.manifest.config));
       return EXIT.ok;
     }
+    let deep: EntrypointAnalysis | undefined;
+    if (flags.deep) {
+      if (!flags.platform || !context.selectedManifest) {
+        throw new ArchfitError(
+          'USAGE',
+          '--deep needs --platform: it analyses the image a host of that platform would run',
+        );
+      }
+      const { analyzeEntrypoint } = await import('../../rootfs/index.js');
+      deep = await analyzeEntrypoint(opened.store, { manifest: context.selectedManifest }, flags.platform);
+    }
     if (flags.json) {
-      io.stdout.write(json(result));
+      io.stdout.write(json(deep ? { ...result, entrypoint: deep } : result));
       return EXIT.ok;
     }
     printHuman(result, io, flags);
+    if (deep) printDeep(deep, io);
     return EXIT.ok;
   } finally {
     await ctx.close();
@@ -112,4 +126,19 @@ function printHuman(result: InspectResult, io: CliIo, flags: InspectFlags): void
     for (const [k, v] of rows) writeLine(out, `  ${`${k}:`.padEnd(12)}${v}`);
   }
   for (const w of result.warnings) io.stderr.write(`warning: ${w}\n`);
+}
+
+function printDeep(a: EntrypointAnalysis, io: CliIo): void {
+  const out = io.stdout;
+  writeLine(out);
+  writeLine(out, `Entrypoint: ${a.argv.length > 0 ? JSON.stringify(a.argv) : '(none)'}`);
+  if (a.chain.length > 0) writeLine(out, `  path:   ${a.chain.join(' → ')}`);
+  if (a.file) writeLine(out, `  file:   ${a.file}`);
+  if (a.layer) writeLine(out, `  layer:  ${a.layer}`);
+  for (let step = a.interpreter; step; step = step.next) {
+    writeLine(out, `  ${step.role}: ${step.chain.join(' → ') || step.requested}${step.file ? ` (${step.file})` : ''}`);
+  }
+  writeLine(out, `  read:   ${a.layersRead} layer${a.layersRead === 1 ? '' : 's'}, ${humanSize(a.bytesRead)}`);
+  if (a.findings.length === 0) writeLine(out, `  verdict: runs on ${a.platform.os}/${a.platform.architecture}`);
+  for (const f of a.findings) writeLine(out, `  ${f.severity === 'warning' ? 'warning ' : ''}${f.code}: ${f.message}`);
 }

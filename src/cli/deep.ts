@@ -1,0 +1,1 @@
+export { entrypointAnalyzer as deepAnalyzer } from '../api/deep.js';
