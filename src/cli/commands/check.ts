@@ -132,13 +132,10 @@ function printHuman(result: CheckResult, skipped: SkippedEntry[], io: CliIo): vo
     writeLine(out, `SKIPPED ${s.source.name} (${s.source.file}: ${s.source.path}): ${s.reason}`);
   }
   const bad = result.results.filter((r) => !r.fits).length;
+  const total = result.results.length;
   writeLine(out);
-  writeLine(
-    out,
-    bad === 0
-      ? `All ${result.results.length} verdict${result.results.length === 1 ? '' : 's'} fit.`
-      : `${bad} of ${result.results.length} verdict${result.results.length === 1 ? '' : 's'} do not fit.`,
-  );
+  if (total === 1) writeLine(out, bad === 0 ? 'It fits.' : 'It does not fit.');
+  else writeLine(out, bad === 0 ? `All ${total} verdicts fit.` : `${bad} of ${total} verdicts do not fit.`);
 }
 
 function describe(r: CheckResultEntry): string {
