@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { copy } from '../src/copy/index.js';
 import { isArchfitError } from '../src/errors.js';
@@ -236,6 +237,35 @@ describe('archfit copy between real registries', () => {
       assert.equal(tree.manifests, 1 + fx.multiArch.children.length);
     } finally {
       await client.close();
+      await proxy.close();
+    }
+  });
+
+  test('Ctrl-C during a copy aborts cleanly: exit 3, one line, no tag written', async () => {
+    const proxy = await startFaultProxy({
+      target: a.url,
+      rule: (r) => (isBlobGet(r) ? { type: 'delay', ms: 4000 } : undefined),
+    });
+    try {
+      const child = spawn(
+        process.execPath,
+        ['dist/cli.js', 'copy', `${proxy.host}/fixtures/multi-arch:latest`, `${b.host}/interrupted/multi:1`],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      child.kill('SIGINT');
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      assert.equal(code, 3, stderr);
+      assert.match(stderr, /ABORTED/);
+      assert.equal(stderr.trim().split('\n').length, 1, stderr);
+      assert.equal((await b.fetch('/v2/interrupted/multi/manifests/1', { method: 'HEAD' })).status, 404);
+    } finally {
       await proxy.close();
     }
   });

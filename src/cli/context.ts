@@ -51,6 +51,7 @@ export class CliContext {
       this.client = new RegistryClient({
         credentials: defaultCredentialStore({ env, homeDir: this.homeDir }),
         insecureRegistries: insecure,
+        hosts: parseHostMap(env.ARCHFIT_REGISTRY_HOSTS ?? ''),
         ...(this.flags.caFile ? { caFile: this.flags.caFile } : {}),
         log: (line) => this.log(line),
         onRequest: (event) => {
@@ -77,6 +78,17 @@ export class CliContext {
     for (const handle of this.opened) await handle.close();
     await this.client?.close();
   }
+}
+
+/** `ARCHFIT_REGISTRY_HOSTS=NAME=HOST:PORT,…`: dial HOST:PORT for registry NAME (a mirror, a tunnel, a test). */
+function parseHostMap(text: string): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    map[pair.slice(0, eq).trim().toLowerCase()] = pair.slice(eq + 1).trim();
+  }
+  return map;
 }
 
 function isRegistryLocation(location: string): boolean {
