@@ -2,7 +2,7 @@
 // ("grafana/grafana:latest", "oci:DIR:TAG", "docker-archive:FILE") and return what the CLI prints as JSON.
 // Nothing here reads the environment: pass `registry.credentials` (e.g. defaultCredentialStore({ env, homeDir }))
 // to use the credentials docker would; without it registries are used anonymously.
-import { type CheckResult, type DeepAnalyzer, runChecks, type TargetRule } from '../check/index.js';
+import { type CheckResult, type DeepAnalyzer, runChecks, type TargetRule, toRule } from '../check/index.js';
 import { type CopyOptions, type CopyResult, copy as copyStore } from '../copy/index.js';
 import { isDigest } from '../digest/index.js';
 import { type InspectOptions, type InspectResult, inspect as inspectStore } from '../inspect/index.js';
@@ -92,22 +92,11 @@ export interface CheckOptions extends ImageOptions {
 /** Turns "apprunner", "ecs:arm64", "k8s:amd64,arm64" or a platform into the rule a check applies. */
 export function targetRule(target: string | ResolvedTarget | TargetRule): TargetRule {
   if (typeof target !== 'string') {
-    if ('spec' in target) return ruleOf(target, false);
+    if ('spec' in target) return toRule(target, false);
     return target;
   }
-  if (/^[a-z0-9]+\/[a-z0-9_]+/i.test(target)) return ruleOf(platformTarget(target), true);
-  return ruleOf(resolveTarget(target), false);
-}
-
-function ruleOf(t: ResolvedTarget, generic: boolean): TargetRule {
-  return {
-    name: generic ? null : t.spec,
-    title: t.title,
-    platforms: t.platforms,
-    acceptsIndex: t.acceptsIndex,
-    requiresInIndex: t.requiresInIndex,
-    ...(t.mediaTypes ? { mediaTypes: t.mediaTypes } : {}),
-  };
+  if (/^[a-z0-9]+\/[a-z0-9_]+/i.test(target)) return toRule(platformTarget(target), true);
+  return toRule(resolveTarget(target), false);
 }
 
 async function deepOf(deep: CheckOptions['deep']): Promise<DeepAnalyzer | undefined> {

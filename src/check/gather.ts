@@ -8,7 +8,7 @@ import {
   getConfig,
   type ImageConfig,
   isAttestation,
-  isImageManifestMediaType,
+  isRunnable,
 } from '../image/index.js';
 import { fromSpecPlatform } from '../platform/index.js';
 import type { EntryFacts, ImageFacts } from './verdict.js';
@@ -43,16 +43,6 @@ export class FactCache {
     }
     return p;
   }
-}
-
-function isRunnable(d: Descriptor): boolean {
-  const p = d.platform;
-  return (
-    p !== undefined &&
-    isImageManifestMediaType(d.mediaType) &&
-    !isAttestation(d) &&
-    !(p.os === 'unknown' && p.architecture === 'unknown')
-  );
 }
 
 /** Facts from the top manifest; for a single manifest the config is read (its platform lives there). */

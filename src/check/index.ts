@@ -1,4 +1,5 @@
 export { addConfigPlatform, FactCache, gatherFacts } from './gather.js';
+export { toRule } from './rule.js';
 export {
   type CheckItem,
   type CheckResult,

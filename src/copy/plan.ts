@@ -10,7 +10,7 @@ import {
   type FetchedManifest,
   type ImageIndex,
   isAttestation,
-  isImageManifestMediaType,
+  isRunnable,
 } from '../image/index.js';
 import {
   formatPlatform,
@@ -49,16 +49,6 @@ export interface PlanOptions {
 
 function platformOf(d: Descriptor): Platform | undefined {
   return d.platform ? fromSpecPlatform(d.platform) : undefined;
-}
-
-function isRunnable(d: Descriptor): boolean {
-  const p = d.platform;
-  return (
-    p !== undefined &&
-    isImageManifestMediaType(d.mediaType) &&
-    !isAttestation(d) &&
-    !(p.os === 'unknown' && p.architecture === 'unknown')
-  );
 }
 
 export function planCopy(top: FetchedManifest, options: PlanOptions = {}): CopyPlan {

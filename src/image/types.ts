@@ -1,5 +1,6 @@
 // The OCI image spec's documents (and the Docker formats that share their shape), as plain data.
 import type { Digest } from '../digest/index.js';
+import { isImageManifestMediaType } from './media-types.js';
 
 export type Annotations = Record<string, string>;
 
@@ -92,4 +93,18 @@ export function isAttestation(descriptor: Descriptor): boolean {
 /** The digest of the image an attestation entry attests, when it says. */
 export function attestedDigest(descriptor: Descriptor): string | undefined {
   return isAttestation(descriptor) ? descriptor.annotations?.[ATTESTATION_DIGEST_ANNOTATION] : undefined;
+}
+
+/**
+ * An index entry a host could pull and run: an image manifest with a platform that is not buildx's
+ * `unknown/unknown`, and not an attestation.
+ */
+export function isRunnable(descriptor: Descriptor): boolean {
+  const p = descriptor.platform;
+  return (
+    p !== undefined &&
+    isImageManifestMediaType(descriptor.mediaType) &&
+    !isAttestation(descriptor) &&
+    !(p.os === 'unknown' && p.architecture === 'unknown')
+  );
 }

@@ -13,6 +13,7 @@ import {
   isAttestation,
   isImageManifestMediaType,
   isIndexMediaType,
+  isRunnable,
 } from '../image/index.js';
 import {
   formatPlatform,
@@ -227,9 +228,7 @@ function summarise(d: Descriptor): ManifestSummary {
     ? 'attestation'
     : isIndexMediaType(d.mediaType)
       ? 'index'
-      : isImageManifestMediaType(d.mediaType) &&
-          d.platform &&
-          !(d.platform.os === 'unknown' && d.platform.architecture === 'unknown')
+      : isRunnable(d)
         ? 'image'
         : 'artifact';
   const summary: ManifestSummary = {
@@ -251,7 +250,7 @@ export function selectEntry(entries: readonly Descriptor[], wanted: Platform): n
   let best = -1;
   let bestPlatform: Platform | undefined;
   entries.forEach((d, i) => {
-    if (!d.platform || isAttestation(d) || !isImageManifestMediaType(d.mediaType)) return;
+    if (!isRunnable(d) || !d.platform) return;
     const p = normalizePlatform(fromSpecPlatform(d.platform));
     if (!matcher.match(p)) return;
     if (bestPlatform === undefined || matcher.less(p, bestPlatform)) {

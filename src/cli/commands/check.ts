@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { type CheckItem, type CheckResult, type CheckResultEntry, runChecks } from '../../check/index.js';
+import { type CheckItem, type CheckResult, type CheckResultEntry, runChecks, toRule } from '../../check/index.js';
 import { ArchfitError, quote } from '../../errors.js';
 import { readSpec, type SkippedEntry } from '../../targets/index.js';
 import { CliContext, type RegistryFlags } from '../context.js';
 import { EXIT } from '../exit.js';
 import { json, writeLine } from '../format.js';
 import type { CliIo } from '../run.js';
-import { platformRule, resolveTargetRule, toRule } from '../targets.js';
+import { platformRule, resolveTargetRule } from '../targets.js';
 
 export interface CheckFlags extends RegistryFlags {
   target?: string[];
