@@ -11,6 +11,16 @@ export {
   inspect,
   targetRule,
 } from './api/index.js';
+// Binaries: ELF, PE and #! script heads.
+export {
+  type BinaryFacts,
+  describeBinary,
+  headBytesNeeded,
+  identifyBinary,
+  parseShebang,
+  readElf,
+  readPe,
+} from './binary/index.js';
 // Verdicts.
 export {
   type CheckItem,
@@ -127,6 +137,22 @@ export {
   type RetryPolicy,
   redactUrl,
 } from './registry/index.js';
+// The deep check: the image's filesystem read from its layers, and its entrypoint traced and judged.
+export {
+  type AnalyzeEntrypointOptions,
+  analyzeEntrypoint,
+  DEFAULT_PATH,
+  DEFAULT_ROOTFS_LIMITS,
+  type EntrypointAnalysis,
+  type EntrypointFinding,
+  type EntrypointImage,
+  type ExecStep,
+  FINDING_CODES,
+  type FindingCode,
+  judgeEntrypoint,
+  RootfsReader,
+  traceEntrypoint,
+} from './rootfs/index.js';
 // Deployment targets and specs.
 export {
   listTargets,
