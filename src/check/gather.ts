@@ -7,7 +7,6 @@ import {
   type FetchedManifest,
   getConfig,
   type ImageConfig,
-  isAttestation,
   isRunnable,
 } from '../image/index.js';
 import { fromSpecPlatform } from '../platform/index.js';
