@@ -98,6 +98,15 @@ describe('archfit check against targets', () => {
     const arm = await archfit(['check', byDigest, '--target', 'lambda:arm64', '--json']);
     assert.equal(arm.code, 1);
     assert.deepEqual(codes(jsonOf<CheckJson>(arm)), ['PLATFORM_MISSING']);
+
+    // The fix the message gives: re-tag in place, so the tag names the image manifest itself.
+    const message = jsonOf<CheckJson>(run).results[0]!.reasons[0]!.message;
+    assert.ok(message.includes(child), 'the reason names the child digest');
+    const inPlace = `${reg.host}/fixtures/single-platform-buildx:lambda`;
+    assert.equal((await archfit(['copy', ref.singlePlatformBuildx!, inPlace])).code, 0);
+    assert.match(message, /archfit copy --platform linux\/amd64 (\S+) \1/);
+    assert.equal((await archfit(['copy', '--platform', 'linux/amd64', inPlace, inPlace])).code, 0);
+    assert.equal((await archfit(['check', inPlace, '--target', 'lambda'])).code, 0);
   });
 
   test('--platform is the generic target; bad input exits 2; an unreachable image exits 3', async () => {

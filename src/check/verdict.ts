@@ -85,13 +85,29 @@ export function judge(facts: ImageFacts, target: TargetRule, options: VerdictOpt
     const reasons: Reason[] = [];
     const where = target.name === null ? wantText : target.title;
 
+    const matcher = platformMatcher(want, 'compatible');
+    let best: EntryFacts | undefined;
+    let bestPlatform: Platform | undefined;
+    facts.entries.forEach((entry, i) => {
+      const p = available[i] as Platform;
+      if (!matcher.match(p)) return;
+      if (bestPlatform === undefined || matcher.less(p, bestPlatform)) {
+        best = entry;
+        bestPlatform = p;
+      }
+    });
+
     if (facts.kind === 'index' && !target.acceptsIndex) {
+      const inIndex = best as EntryFacts | undefined;
+      const fix = inIndex
+        ? `Point it at the ${wantText} image manifest instead: by digest (${inIndex.digest}), or re-tag in place with ` +
+          `archfit copy --platform ${wantText} ${facts.image} ${facts.image}`
+        : `Build a single ${wantText} image manifest`;
       reasons.push({
         code: 'INDEX_NOT_ACCEPTED',
         message:
-          `${facts.image} is an image index (${describeIndex(facts)}); ${where} accepts only a single image manifest. ` +
-          `buildx wraps even one platform in an index when it adds provenance attestations. Point it at the ` +
-          `${wantText} image manifest instead: ${copyCommand(options, wantText)}, or build with --provenance=false.`,
+          `${facts.image} is an image index (${describeIndex(facts)}); ${where} accepts only a single image manifest ` +
+          `(buildx wraps even one platform in an index when it adds provenance attestations). ${fix}; or build with --provenance=false.`,
       });
     }
     if (
@@ -104,18 +120,6 @@ export function judge(facts: ImageFacts, target: TargetRule, options: VerdictOpt
         message: `${where} does not accept manifests of type ${facts.mediaType}; it accepts ${target.mediaTypes.join(', ')}.`,
       });
     }
-
-    const matcher = platformMatcher(want, 'compatible');
-    let best: EntryFacts | undefined;
-    let bestPlatform: Platform | undefined;
-    facts.entries.forEach((entry, i) => {
-      const p = available[i] as Platform;
-      if (!matcher.match(p)) return;
-      if (bestPlatform === undefined || matcher.less(p, bestPlatform)) {
-        best = entry;
-        bestPlatform = p;
-      }
-    });
 
     if (!best) {
       const sameArch = available.some((p) => p.architecture === want.architecture && p.os !== want.os);
