@@ -39,6 +39,9 @@ function collect(value: string, previous: string[] | undefined): string[] {
   ];
 }
 
+/** Columns of `--help` output, whatever the terminal (the docs quote it). */
+export const HELP_WIDTH = 100;
+
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command()
     .name('archfit')
@@ -48,6 +51,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     )
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
+    // A fixed width, not the terminal's: help reads the same everywhere and docs/commands.md can quote it exactly.
+    // Set before the subcommands are added, which copy it when they are created.
+    .configureHelp({ helpWidth: HELP_WIDTH })
     .showSuggestionAfterError(true)
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -73,14 +79,17 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
 
   const copy = program
     .command('copy')
-    .description('copy an image between registries and OCI layouts, keeping every platform (or exactly the ones asked)')
+    .description(
+      'copy an image to a registry or an OCI layout (from either, or a docker-archive), keeping every platform ' +
+        '(or exactly the ones asked)',
+    )
     .argument('<source>', 'source image')
     .argument('<destination>', 'destination image')
     .option('-p, --platform <platform>', 'keep only these platforms (repeatable, or comma-separated)', collect)
     .option('-t, --target <target>', 'keep the platforms this deployment target runs, and refuse if none would run')
     .option('--no-attestations', 'drop attestation manifests from a rewritten index')
     .option('--create-repository', 'create a missing ECR repository')
-    .option('-j, --jobs <n>', 'concurrent blob transfers')
+    .option('-j, --jobs <n>', 'concurrent blob transfers, 1 to 64 (default 4)')
     .option('--json', 'print the summary as JSON')
     .option('--progress', 'show progress bars (default on a terminal)')
     .option('--no-progress', 'never show progress bars')
@@ -101,8 +110,15 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     )
     .option('-p, --platform <platform>', 'platform the image must run on (repeatable)', collect)
     .option('--spec <file>', 'read images and targets from a deployment spec (ECS, CloudFormation, Terraform, k8s, …)')
-    .option('--spec-type <type>', 'force the spec type instead of detecting it')
-    .option('--node-arch <archs>', 'Kubernetes node architectures when a spec does not pin one (default amd64)')
+    .option(
+      '--spec-type <type>',
+      'read the spec as this type instead of detecting it: ecs-task-definition, apprunner, lambda, cloudformation, ' +
+        'terraform-plan, kubernetes or compose',
+    )
+    .option(
+      '--node-arch <archs>',
+      'Kubernetes node architectures, comma-separated, for pods that do not pin one (default amd64)',
+    )
     .option(
       '--resolve <image=location>',
       "check a spec's IMAGE as found at LOCATION, e.g. a local oci: layout (repeatable)",
