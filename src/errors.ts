@@ -80,7 +80,28 @@ export function isArchfitError(value: unknown, code?: ErrorCode): value is Archf
 
 /** Quote user input for a message: JSON string form, shortened so one bad input cannot flood a terminal. */
 export function quote(input: unknown, max = 200): string {
-  const text = typeof input === 'string' ? input : String(input);
+  const text = typeof input === 'string' ? input : safeString(input);
   const cut = text.length > max ? `${text.slice(0, max)}…` : text;
   return JSON.stringify(cut);
+}
+
+/** String(value), except that a hostile object (JSON `{"toString": 0}`) cannot make it throw. */
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/** The error for an aborted operation: the signal's own reason when it is an ArchfitError, else ABORTED. */
+export function abortedError(signal: AbortSignal | undefined, what: string): ArchfitError {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof ArchfitError) return reason;
+  return new ArchfitError('ABORTED', `${what}: aborted`, { cause: reason });
+}
+
+/** Throws abortedError() when the signal has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw abortedError(signal, what);
 }

@@ -4,9 +4,8 @@
 // to use the credentials docker would; without it registries are used anonymously.
 import { type CheckResult, type DeepAnalyzer, runChecks, type TargetRule, toRule } from '../check/index.js';
 import { type CopyOptions, type CopyResult, copy as copyStore } from '../copy/index.js';
-import { isDigest } from '../digest/index.js';
 import { type InspectOptions, type InspectResult, inspect as inspectStore } from '../inspect/index.js';
-import { type ImageHandle, isImageHandle, openImage } from '../locate/index.js';
+import { destinationReference, type ImageHandle, isImageHandle, openImage } from '../locate/index.js';
 import { RegistryClient, type RegistryClientOptions } from '../registry/index.js';
 import {
   platformTarget,
@@ -28,7 +27,7 @@ export interface ImageOptions {
 type ImageInput = string | ImageHandle;
 
 async function withImages<T>(
-  inputs: Array<{ image: ImageInput; purpose: 'read' | 'write' }>,
+  inputs: Array<{ image: ImageInput; purpose: 'read' | 'write' | 'plan' }>,
   options: ImageOptions,
   fn: (handles: ImageHandle[]) => Promise<T>,
 ): Promise<T> {
@@ -68,13 +67,11 @@ export function copy(
   return withImages(
     [
       { image: source, purpose: 'read' },
-      { image: destination, purpose: options.dryRun ? 'read' : 'write' },
+      { image: destination, purpose: options.dryRun ? 'plan' : 'write' },
     ],
     options,
     ([src, dst]) => {
-      const dstRef = dst!.explicitReference
-        ? dst!.reference
-        : (src!.parsed?.tag ?? (src!.explicitReference && !isDigest(src!.reference) ? src!.reference : 'latest'));
+      const dstRef = destinationReference(src!, dst!);
       return copyStore(src!.store, src!.reference, dst!.store, dstRef, {
         sourceReference: src!.display,
         destinationReference: dst!.display,

@@ -63,7 +63,11 @@ export class CliContext {
   }
 
   /** Turns a command-line image location into a store and a reference inside it. */
-  async open(location: string, purpose: 'read' | 'write' = 'read', signal?: AbortSignal): Promise<ImageHandle> {
+  async open(
+    location: string,
+    purpose: 'read' | 'write' | 'plan' = 'read',
+    signal?: AbortSignal,
+  ): Promise<ImageHandle> {
     const handle = await openImage(location, {
       purpose,
       ...(signal ? { signal } : {}),

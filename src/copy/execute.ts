@@ -2,7 +2,7 @@
 // never holds a tag (or an index) that points at content it does not have.
 import type { Digest } from '../digest/index.js';
 import { isDigest } from '../digest/index.js';
-import { ArchfitError, isArchfitError, quote } from '../errors.js';
+import { ArchfitError, isArchfitError, quote, throwIfAborted } from '../errors.js';
 import {
   type ContentStore,
   type Descriptor,
@@ -142,8 +142,13 @@ export async function copy(
   };
 
   const visitChildren = async (children: Descriptor[], depth: number): Promise<void> => {
-    const fresh = children.filter((d) => !seen.has(d.digest));
-    for (const d of fresh) seen.add(d.digest);
+    // Each digest once, also when one index lists it many times (fan-out).
+    const fresh: Descriptor[] = [];
+    for (const d of children) {
+      if (seen.has(d.digest)) continue;
+      seen.add(d.digest);
+      fresh.push(d);
+    }
     const results = await mapLimit(fresh, options.jobs ?? 4, async (d) => {
       const present = await destination.hasManifest(d, call);
       if (present) return { d, present, fetched: undefined };
@@ -211,7 +216,7 @@ export async function copy(
   let bytes = 0;
   const canMount = destination.canMount?.(source) === true && destination.mountBlob !== undefined;
   await mapLimit([...blobs.values()], options.jobs ?? 4, async (d) => {
-    signal?.throwIfAborted();
+    throwIfAborted(signal, dstName);
     if (await destination.hasBlob(d, call)) {
       counts.skipped++;
       emit({ type: 'blob-done', digest: d.digest, size: d.size, action: 'skip' });
@@ -231,7 +236,10 @@ export async function copy(
     emit({ type: 'blob-start', digest: d.digest, size: d.size, action: 'copy' });
     await destination.pushBlob(d, () => source.openBlob(d, call), {
       ...call,
-      onProgress: (n) => emit({ type: 'blob-progress', digest: d.digest, bytes: n, size: d.size }),
+      // Progress costs a stream stage per blob: asked for only when someone listens.
+      ...(options.onEvent
+        ? { onProgress: (n: number) => emit({ type: 'blob-progress', digest: d.digest, bytes: n, size: d.size }) }
+        : {}),
     });
     counts.copied++;
     bytes += d.size;
@@ -246,7 +254,7 @@ export async function copy(
       continue;
     }
     if (options.dryRun !== true) {
-      signal?.throwIfAborted();
+      throwIfAborted(signal, dstName);
       await destination.putManifest(node.bytes, node.mediaType, call);
     }
     manifestCounts.put++;
@@ -254,7 +262,7 @@ export async function copy(
   }
 
   if (options.dryRun !== true) {
-    signal?.throwIfAborted();
+    throwIfAborted(signal, dstName);
     const tag = isDigest(destinationRef) ? undefined : destinationRef;
     const put = await destination.putManifest(topBytes, topMediaType, { ...call, ...(tag ? { tag } : {}) });
     if (put.digest !== topDescriptor.digest) {

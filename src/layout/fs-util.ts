@@ -7,16 +7,9 @@ import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { type Digest, VerifyingStream } from '../digest/index.js';
-import { ArchfitError, type ErrorCode, isArchfitError } from '../errors.js';
+import { ArchfitError, type ErrorCode, isArchfitError, throwIfAborted } from '../errors.js';
 
-/** Throws ABORTED when the signal has fired. */
-export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
-  if (signal?.aborted) throw abortedError(signal, what);
-}
-
-export function abortedError(signal: AbortSignal | undefined, what: string): ArchfitError {
-  return new ArchfitError('ABORTED', `${what}: aborted`, { cause: signal?.reason });
-}
+export { throwIfAborted };
 
 function isAbortError(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || (error as { code?: unknown }).code === 'ABORT_ERR');

@@ -1,7 +1,10 @@
 // From an image location as users write it to a store and a reference inside it:
 //   registry references ("ubuntu", "ghcr.io/o/r@sha256:…", "docker://…"), "oci:DIR[:TAG]", "docker-archive:FILE[:REF]".
+import { existsSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { isDigest } from '../digest/index.js';
 import { ArchfitError, quote } from '../errors.js';
-import type { ContentStore } from '../image/index.js';
+import type { ContentStore, Descriptor, FetchedManifest } from '../image/index.js';
 import { isLocalLocation, openDockerArchive, openLayout, parseLocalLocation } from '../layout/index.js';
 import { parseReference, type Reference } from '../reference/index.js';
 import { RegistryClient, type RegistryClientOptions } from '../registry/index.js';
@@ -25,8 +28,11 @@ export interface OpenImageOptions {
   /** The registry client to use; one is made from `registry` when absent (and closed by `close()`). */
   client?: RegistryClient;
   registry?: RegistryClientOptions;
-  /** 'write': create an OCI layout directory when missing; refuse read-only locations. */
-  purpose?: 'read' | 'write';
+  /**
+   * 'write': create an OCI layout directory when missing; refuse read-only locations. 'plan': the destination of a
+   * dry run: a missing OCI layout directory reads as an empty one, and nothing is created.
+   */
+  purpose?: 'read' | 'write' | 'plan';
   signal?: AbortSignal;
 }
 
@@ -46,13 +52,17 @@ export async function openImage(location: string, options: OpenImageOptions = {}
     const reference = local.reference ?? '';
     const explicitReference = local.reference !== undefined;
     if (local.kind === 'oci') {
+      if (options.purpose === 'plan' && !existsSync(local.path)) {
+        const store = new EmptyStore(`oci:${local.path}`);
+        return { store, reference, display: location, kind: 'oci', explicitReference, close: async () => {} };
+      }
       const store = await openLayout(local.path, {
         create: write,
         ...(options.signal ? { signal: options.signal } : {}),
       });
       return { store, reference, display: location, kind: 'oci', explicitReference, close: () => store.close() };
     }
-    if (write) {
+    if (write || options.purpose === 'plan') {
       throw new ArchfitError('INVALID_ARGUMENT', `${quote(location)}: docker-archive locations can only be read`);
     }
     const store = await openDockerArchive(local.path, options.signal ? { signal: options.signal } : {});
@@ -88,4 +98,58 @@ export async function openImage(location: string, options: OpenImageOptions = {}
       if (owned) await client.close();
     },
   };
+}
+
+/**
+ * The tag a copy writes when the destination names none: the source's tag ("repo:1.2" → "1.2", "oci:dir:v1" → "v1",
+ * "docker-archive:f.tar:app:1.0" → "1.0"), else "latest".
+ */
+export function destinationReference(source: ImageHandle, destination: ImageHandle): string {
+  if (destination.explicitReference) return destination.reference;
+  return sourceTag(source) ?? 'latest';
+}
+
+function sourceTag(handle: ImageHandle): string | undefined {
+  if (handle.kind === 'registry') return handle.parsed?.tag;
+  const ref = handle.reference;
+  if (!handle.explicitReference || ref === '' || isDigest(ref) || ref.startsWith('@')) return undefined;
+  if (handle.kind === 'oci') return ref;
+  try {
+    return parseReference(ref).tag;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A destination that holds nothing yet (a dry run into a layout that does not exist). */
+class EmptyStore implements ContentStore {
+  readonly writable = false;
+  constructor(readonly description: string) {}
+  private unknown(what: string): never {
+    throw new ArchfitError(
+      'MANIFEST_UNKNOWN',
+      `${this.description}: ${quote(what)} is not there (the layout does not exist yet)`,
+    );
+  }
+  async resolve(reference: string): Promise<Descriptor> {
+    return this.unknown(reference);
+  }
+  async getManifest(reference: string): Promise<FetchedManifest> {
+    return this.unknown(reference);
+  }
+  async hasManifest(): Promise<boolean> {
+    return false;
+  }
+  async hasBlob(): Promise<boolean> {
+    return false;
+  }
+  async openBlob(descriptor: Descriptor): Promise<Readable> {
+    return this.unknown(descriptor.digest);
+  }
+  async putManifest(): Promise<Descriptor> {
+    throw new ArchfitError('INVALID_ARGUMENT', `${this.description}: a dry run writes nothing`);
+  }
+  async pushBlob(): Promise<void> {
+    throw new ArchfitError('INVALID_ARGUMENT', `${this.description}: a dry run writes nothing`);
+  }
 }

@@ -1,16 +1,17 @@
-import { FactCache, gatherFacts } from '../../check/gather.js';
-import { judge, type TargetRule } from '../../check/verdict.js';
+import { existsSync, rmSync } from 'node:fs';
+import type { TargetRule } from '../../check/verdict.js';
 import { type CopyResult, copy } from '../../copy/index.js';
 import { isDigest } from '../../digest/index.js';
 import { ArchfitError, isArchfitError, quote } from '../../errors.js';
+import { parseLocalLocation } from '../../layout/index.js';
+import { destinationReference } from '../../locate/index.js';
 import { formatPlatform, parsePlatform } from '../../platform/index.js';
-import { isEcrHost } from '../../registry/index.js';
+import { parseEcrHost } from '../../registry/credentials/index.js';
 import { CliContext, type RegistryFlags } from '../context.js';
 import { EXIT } from '../exit.js';
 import { humanSize, json, writeLine } from '../format.js';
 import { ProgressView } from '../progress.js';
 import type { CliIo } from '../run.js';
-import { resolveTargetRule } from '../targets.js';
 
 export interface CopyFlags extends RegistryFlags {
   platform?: string[];
@@ -29,7 +30,10 @@ export async function copyCommand(source: string, destination: string, flags: Co
     throw new ArchfitError('USAGE', `--jobs takes a whole number from 1 to 64, not ${quote(flags.jobs)}`);
   }
   const platforms = (flags.platform ?? []).map((p) => formatPlatform(parsePlatform(p)));
-  const rule: TargetRule | undefined = flags.target ? resolveTargetRule(flags.target) : undefined;
+  // The target machinery (target tables, spec readers, verdicts) is loaded only for --target: a plain copy starts
+  // sooner without it.
+  const targeting = flags.target ? await loadTargeting() : undefined;
+  const rule: TargetRule | undefined = targeting?.resolveTargetRule(flags.target!);
   const kept = platforms.length > 0 ? platforms : rule ? rule.platforms.map((p) => formatPlatform(p)) : [];
 
   const ctx = new CliContext(io, flags);
@@ -38,19 +42,21 @@ export async function copyCommand(source: string, destination: string, flags: Co
   process.once('SIGINT', onSigint);
   const showProgress = flags.progress ?? (io.stderr.isTTY === true && flags.json !== true);
   const progress = showProgress && flags.dryRun !== true ? new ProgressView(io.stderr) : undefined;
+  // A layout directory this copy creates is removed again if the copy fails: no half-written destination.
+  let cleanup: string | undefined;
   try {
     const src = await ctx.open(source, 'read', abort.signal);
-    const dst = await ctx.open(destination, flags.dryRun ? 'read' : 'write', abort.signal);
-    const dstRef = dst.explicitReference
-      ? dst.reference
-      : (src.parsed?.tag ?? (src.explicitReference && !isDigest(src.reference) ? src.reference : 'latest'));
+    const createdLayout = newLayoutDirectory(destination);
+    cleanup = createdLayout;
+    const dst = await ctx.open(destination, flags.dryRun ? 'plan' : 'write', abort.signal);
+    const dstRef = destinationReference(src, dst);
     const dstDisplay = dst.explicitReference
       ? dst.display
       : dst.kind === 'registry'
         ? `${dst.parsed!.name}${isDigest(dstRef) ? '@' : ':'}${dstRef}`
         : `${destination}:${dstRef}`;
 
-    if (flags.createRepository && dst.kind === 'registry' && isEcrHost(dst.parsed!.registry) && !flags.dryRun) {
+    if (flags.createRepository && dst.kind === 'registry' && parseEcrHost(dst.parsed!.registry) && !flags.dryRun) {
       const { createEcrRepository } = await import('../../registry/credentials/index.js');
       const { created } = await createEcrRepository({
         host: dst.parsed!.registry,
@@ -76,7 +82,7 @@ export async function copyCommand(source: string, destination: string, flags: Co
         ...(rule
           ? {
               beforePush: ({ platforms: result, topIsIndex, topMediaType }) => {
-                const verdicts = judge(
+                const verdicts = targeting!.judge(
                   {
                     image: dstDisplay,
                     digest: '',
@@ -107,7 +113,7 @@ export async function copyCommand(source: string, destination: string, flags: Co
           { cause: error },
         );
       }
-      if (isArchfitError(error, 'NAME_UNKNOWN') && dst.kind === 'registry' && isEcrHost(dst.parsed!.registry)) {
+      if (isArchfitError(error, 'NAME_UNKNOWN') && dst.kind === 'registry' && parseEcrHost(dst.parsed!.registry)) {
         throw new ArchfitError(
           'NAME_UNKNOWN',
           `${error.message} (the ECR repository ${quote(dst.parsed!.repository)} does not exist: add --create-repository)`,
@@ -122,6 +128,7 @@ export async function copyCommand(source: string, destination: string, flags: Co
     let confirmed: string | undefined;
     if (rule && !flags.dryRun) {
       // Re-read what the destination now serves, as a deployment would, and judge it.
+      const { FactCache, gatherFacts, judge } = targeting!;
       const facts = await gatherFacts(new FactCache(dst.store, abort.signal), dstRef, dstDisplay);
       const verdicts = judge(facts, rule);
       const bad = verdicts.flatMap((v) => v.reasons.filter((r) => r.severity !== 'warning'));
@@ -134,6 +141,7 @@ export async function copyCommand(source: string, destination: string, flags: Co
       confirmed = `${dstDisplay} runs on ${rule.title} (${verdicts.map((v) => v.platform).join(', ')}).`;
     }
 
+    cleanup = undefined;
     if (flags.json) {
       io.stdout.write(
         json({
@@ -173,5 +181,22 @@ export async function copyCommand(source: string, destination: string, flags: Co
   } finally {
     process.removeListener('SIGINT', onSigint);
     await ctx.close();
+    if (cleanup !== undefined && flags.dryRun !== true) rmSync(cleanup, { recursive: true, force: true });
   }
+}
+
+/** The directory of an `oci:` destination that does not exist yet (and that this copy will create). */
+function newLayoutDirectory(location: string): string | undefined {
+  if (!location.startsWith('oci:')) return undefined;
+  const { path } = parseLocalLocation(location);
+  return existsSync(path) ? undefined : path;
+}
+
+async function loadTargeting() {
+  const [{ FactCache, gatherFacts }, { judge }, { resolveTargetRule }] = await Promise.all([
+    import('../../check/gather.js'),
+    import('../../check/verdict.js'),
+    import('../targets.js'),
+  ]);
+  return { FactCache, gatherFacts, judge, resolveTargetRule };
 }
