@@ -34,7 +34,7 @@ import {
   isTag,
   resolveEndpoint,
 } from './endpoint.js';
-import { MAX_ERROR_BODY, type ResourceKind, statusError, transportError } from './errors.js';
+import { isRetryable, MAX_ERROR_BODY, type ResourceKind, statusError, transportError } from './errors.js';
 import { RegistryHost } from './host.js';
 import { Redactor, redactUrl } from './redact.js';
 import { parseRetryAfter } from './retry.js';
@@ -268,45 +268,65 @@ export class RegistryRepository implements ContentStore {
         );
       }
     }
-    const res = await this.host.request({
-      method: 'GET',
-      path: this.manifestPath(ref.value),
-      headers: { accept: MANIFEST_ACCEPT },
-      scopes: [this.pullScope],
-      kind: 'manifest',
-      signal: options.signal,
-    });
-    if (res.status !== 200) throw await this.fail(res, 'GET', 'manifest');
-    const source = `GET ${redactUrl(res.url)}`;
-    const limit = expected ? expected.size : MAX_MANIFEST_BYTES;
-    const tooLong = () =>
-      expected
-        ? new ArchfitError(
-            'SIZE_MISMATCH',
-            `${source}: the manifest is longer than the expected ${expected.size} bytes`,
-            {
-              details: { expected: expected.size },
-            },
-          )
-        : new ArchfitError('SIZE_LIMIT', `${source}: the manifest is over the ${MAX_MANIFEST_BYTES}-byte limit`, {
-            details: { limit: MAX_MANIFEST_BYTES },
-          });
-    if (expected && expected.size > MAX_MANIFEST_BYTES) {
-      discard(res.body);
-      throw new ArchfitError(
-        'SIZE_LIMIT',
-        `${source}: the descriptor says ${expected.size} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`,
-      );
+    // A connection that breaks in the middle of the body is retried like one that breaks before the headers.
+    const budget = this.transport.budget();
+    let res: HttpResponse;
+    let bytes: Buffer;
+    let source: string;
+    while (true) {
+      res = await this.host.request({
+        method: 'GET',
+        path: this.manifestPath(ref.value),
+        headers: { accept: MANIFEST_ACCEPT },
+        scopes: [this.pullScope],
+        kind: 'manifest',
+        signal: options.signal,
+      });
+      if (res.status !== 200) throw await this.fail(res, 'GET', 'manifest');
+      source = `GET ${redactUrl(res.url)}`;
+      const limit = expected ? expected.size : MAX_MANIFEST_BYTES;
+      const where = source;
+      const tooLong = () =>
+        expected
+          ? new ArchfitError(
+              'SIZE_MISMATCH',
+              `${where}: the manifest is longer than the expected ${expected.size} bytes`,
+              {
+                details: { expected: expected.size },
+              },
+            )
+          : new ArchfitError('SIZE_LIMIT', `${where}: the manifest is over the ${MAX_MANIFEST_BYTES}-byte limit`, {
+              details: { limit: MAX_MANIFEST_BYTES },
+            });
+      if (expected && expected.size > MAX_MANIFEST_BYTES) {
+        discard(res.body);
+        throw new ArchfitError(
+          'SIZE_LIMIT',
+          `${source}: the descriptor says ${expected.size} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit for manifests`,
+        );
+      }
+      const declared = parseSafeInteger(res.headers['content-length']);
+      if (declared !== undefined && declared > limit) {
+        discard(res.body);
+        throw tooLong();
+      }
+      const answered = res.url;
+      try {
+        bytes = await readCapped(res.body, limit, {
+          tooLong,
+          mapError: (e) => transportError('GET', answered, e, this.transport.redactor),
+        });
+        break;
+      } catch (error) {
+        if (options.signal?.aborted || !isRetryable(error)) throw error;
+        const wait = budget.next();
+        if (wait === undefined) throw error;
+        this.transport.log(
+          `${source}: body interrupted (${(error as ArchfitError).code}); retry ${budget.attempts}/${this.transport.policy.maxAttempts} in ${wait} ms`,
+        );
+        await this.transport.sleep(wait, options.signal, 'GET', answered);
+      }
     }
-    const declared = parseSafeInteger(res.headers['content-length']);
-    if (declared !== undefined && declared > limit) {
-      discard(res.body);
-      throw tooLong();
-    }
-    const bytes = await readCapped(res.body, limit, {
-      tooLong,
-      mapError: (e) => transportError('GET', res.url, e, this.transport.redactor),
-    });
     const wanted = ref.digest ?? expected?.digest;
     if (wanted) verifyBytes(bytes, wanted, source);
     if (expected && bytes.byteLength !== expected.size) {
@@ -332,6 +352,14 @@ export class RegistryRepository implements ContentStore {
       contentType: isManifestMediaType(contentType) ? contentType : (expected?.mediaType ?? contentType),
       source,
     });
+    // The entry that pointed here must say what the bytes are (as an OCI layout reads it): a mislabelled child would
+    // otherwise be copied under its parent's wrong label.
+    if (expected && isManifestMediaType(expected.mediaType) && expected.mediaType !== parsed.mediaType) {
+      throw new ArchfitError(
+        'MANIFEST_INVALID',
+        `${source}: the index entry says ${quote(expected.mediaType)} but the manifest is ${quote(parsed.mediaType)}`,
+      );
+    }
     const digest = wanted ?? digestOf(bytes);
     return {
       descriptor: { ...(expected ?? {}), mediaType: parsed.mediaType, digest, size: bytes.byteLength },

@@ -1,8 +1,10 @@
 // A fault-injecting HTTP proxy on 127.0.0.1, in front of a real registry, for what the registry cannot be made to do:
-// answer 5xx or 429 (with Retry-After), reset the connection in the middle of a body, cut a body short, corrupt a
-// byte, or stall. Each request is shown to a rule that picks its fault; helpers build rules that fire once, n times,
-// or at random from a seed (so a reliability suite can replay a failing run). The Host header is passed through, so
-// the registry's Location headers point back at the proxy.
+// answer 5xx or 429 (with Retry-After), reset the connection before the headers or in the middle of a body, cut a
+// body short, corrupt bytes (of the response, or of a request body on its way to the registry), trickle a body
+// slowly, stall, or let the registry act on a request and then lose its answer. Each request is shown to a rule that
+// picks its fault; helpers build rules that fire once, n times, or at random from a seed (so a reliability suite can
+// replay a failing run). The Host header is passed through, so the registry's Location headers point back at the
+// proxy.
 import {
   createServer,
   request as httpRequest,
@@ -31,12 +33,21 @@ export type Fault =
   | { type: 'reset'; afterBytes: number }
   /** Forward; close the connection cleanly after `afterBytes` bytes of the body (fewer than Content-Length says). */
   | { type: 'truncate'; afterBytes: number }
-  /** Forward; flip the bits of the body byte at `atByte` (XOR 0xff unless told). */
-  | { type: 'corrupt'; atByte: number; xor?: number }
+  /** Forward; flip the bits of the body byte at `atByte` (XOR 0xff unless told), and of the `length - 1` after it. */
+  | { type: 'corrupt'; atByte: number; xor?: number; length?: number }
   /** Wait before forwarding. */
   | { type: 'delay'; ms: number }
   /** Forward; stop sending after `afterBytes` bytes of the body and hold the connection open for `ms`, then close. */
-  | { type: 'stall'; afterBytes: number; ms: number };
+  | { type: 'stall'; afterBytes: number; ms: number }
+  /** Forward; send the response body in pieces of `chunkBytes` with `intervalMs` between them. */
+  | { type: 'slow'; chunkBytes: number; intervalMs: number }
+  /** Forward with the request body's byte at `atByte` flipped (the registry sees bytes that do not hash right). */
+  | { type: 'corrupt-request'; atByte: number; xor?: number }
+  /**
+   * Forward and let the registry act on the request (store the blob, tag the manifest), then reset the client's
+   * connection before the response headers: the client cannot know that it worked.
+   */
+  | { type: 'lose-response' };
 
 export type FaultRule = (request: ProxiedRequest) => Fault | undefined;
 
@@ -135,6 +146,9 @@ export function seededFaults(options: SeededFaultsOptions): FaultRule {
 /** Requests for blob bodies (GET /v2/<name>/blobs/<digest>). */
 export const isBlobGet = (r: ProxiedRequest): boolean => r.method === 'GET' && /\/blobs\/sha256:/.test(r.path);
 export const isManifestGet = (r: ProxiedRequest): boolean => r.method === 'GET' && /\/manifests\//.test(r.path);
+/** Steps of a blob upload: POST to start, PATCH chunks, PUT `?digest=` to finish. */
+export const isBlobUpload = (r: ProxiedRequest): boolean => /\/blobs\/uploads\//.test(r.path);
+export const isManifestPut = (r: ProxiedRequest): boolean => r.method === 'PUT' && /\/manifests\//.test(r.path);
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te']);
 
@@ -193,8 +207,34 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         res.end();
       } else res.destroy();
     });
-    req.pipe(upstream);
-    const up = await new Promise<IncomingMessage>((resolve) => upstream.once('response', resolve));
+    if (fault.type === 'corrupt-request') {
+      let seen = 0;
+      req.on('data', (chunk: Buffer) => {
+        let c = chunk;
+        if (fault.atByte >= seen && fault.atByte < seen + c.length) {
+          c = Buffer.from(c);
+          const i = fault.atByte - seen;
+          c[i] = (c[i] ?? 0) ^ (fault.xor ?? 0xff);
+        }
+        seen += chunk.length;
+        upstream.write(c);
+      });
+      req.on('end', () => upstream.end());
+    } else req.pipe(upstream);
+    const up = await new Promise<IncomingMessage | undefined>((resolve) => {
+      upstream.once('response', resolve);
+      // No answer (the registry went away): the error handler above has replied already.
+      upstream.once('error', () => resolve(undefined));
+    });
+    if (up === undefined) return;
+    if (fault.type === 'lose-response') {
+      entry.status = up.statusCode ?? 0;
+      // Let the registry finish what it was doing (its body is read), then the client loses the answer.
+      up.resume();
+      await new Promise<void>((resolve) => (up.complete ? resolve() : up.once('end', () => resolve())));
+      req.socket.resetAndDestroy();
+      return;
+    }
     entry.status = up.statusCode ?? 0;
     const outHeaders: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) outHeaders[k] = v;
@@ -205,10 +245,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     for await (const chunk of up) {
       if (cut) continue;
       let c = chunk as Buffer;
-      if (fault.type === 'corrupt' && fault.atByte >= sent && fault.atByte < sent + c.length) {
-        c = Buffer.from(c);
-        const i = fault.atByte - sent;
-        c[i] = (c[i] ?? 0) ^ (fault.xor ?? 0xff);
+      if (fault.type === 'corrupt') {
+        const from = Math.max(fault.atByte, sent);
+        const to = Math.min(fault.atByte + Math.max(1, fault.length ?? 1), sent + c.length);
+        if (from < to) {
+          c = Buffer.from(c);
+          for (let i = from - sent; i < to - sent; i++) c[i] = (c[i] ?? 0) ^ (fault.xor ?? 0xff);
+        }
       }
       if (
         (fault.type === 'reset' || fault.type === 'truncate' || fault.type === 'stall') &&
@@ -224,6 +267,17 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         if (fault.type === 'reset') req.socket.resetAndDestroy();
         else req.socket.end();
         break;
+      }
+      if (fault.type === 'slow') {
+        for (let i = 0; i < c.length; i += Math.max(1, fault.chunkBytes)) {
+          if (res.destroyed) break;
+          await new Promise<void>((resolve) =>
+            res.write(c.subarray(i, i + Math.max(1, fault.chunkBytes)), () => resolve()),
+          );
+          await sleep(fault.intervalMs);
+        }
+        sent += c.length;
+        continue;
       }
       sent += c.length;
       if (!res.write(c)) await new Promise<void>((resolve) => res.once('drain', resolve));
