@@ -232,6 +232,13 @@ export async function traceEntrypoint(
     return trace;
   }
   const { verifyDiffIds, ...readerOptions } = options;
+  if (config.rootfs.diff_ids.length !== manifest.layers.length) {
+    // containerd refuses to unpack such an image ("mismatched image rootfs and manifest layers").
+    throw new ArchfitError(
+      'MANIFEST_INVALID',
+      `the image has ${manifest.layers.length} layers but its config lists ${config.rootfs.diff_ids.length} rootfs.diff_ids: a runtime refuses to unpack it`,
+    );
+  }
   const reader = new RootfsReader(store, manifest.layers, {
     ...readerOptions,
     ...(verifyDiffIds === false ? {} : { diffIds: config.rootfs.diff_ids }),
