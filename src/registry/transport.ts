@@ -6,7 +6,11 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import * as tls from 'node:tls';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+// undici's request helper and Agent from their own modules, not from its index, which loads all of undici (fetch,
+// WebSocket, cookies, caches, mocks): tens of milliseconds of every CLI run. Typed in undici-modules.d.ts.
+import undiciRequest from 'undici/lib/api/api-request.js';
+import Agent from 'undici/lib/dispatcher/agent.js';
 import { ArchfitError, isArchfitError, quote } from '../errors.js';
 import { VERSION } from '../version.js';
 import { abortedError, transportError } from './errors.js';
@@ -177,7 +181,7 @@ export class Transport {
     if (signal?.aborted) throw abortedError(method, url, signal.reason);
     const dispatcher = await this.dispatcher();
     try {
-      const res = await dispatcher.request({
+      const res = await undiciRequest.call(dispatcher, {
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method,

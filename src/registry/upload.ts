@@ -1,9 +1,9 @@
 // The blob upload state machine: POST starts a session; a monolithic PUT `?digest=` streams the whole blob, or —
 // when the registry refuses that, or when asked — PATCHes of `chunkSize` bytes with Content-Range, each to the
-// latest Location, then an empty PUT `?digest=`. The source streams through a VerifyingStream on its way out, so a
-// source that does not hash to the descriptor fails here, not at the registry. A failure that is worth another try
-// (a broken connection, 5xx, 429, an expired token) reopens the source and starts over, within the retry budget;
-// an abandoned session is cancelled with DELETE.
+// latest Location, then an empty PUT `?digest=`. The source streams through a VerifyingStream on its way out (its own,
+// when it already is one for this digest and size), so a source that does not hash to the descriptor fails here, not
+// at the registry. A failure that is worth another try (a broken connection, 5xx, 429, an expired token) reopens the
+// source and starts over, within the retry budget; an abandoned session is cancelled with DELETE.
 import { pipeline, type Readable, Transform, type TransformCallback } from 'node:stream';
 import { VerifyingStream } from '../digest/index.js';
 import { ArchfitError, isArchfitError } from '../errors.js';
@@ -151,14 +151,14 @@ async function openSource(source: BlobSource, descriptor: Descriptor): Promise<R
 class Progress extends Transform {
   private sent = 0;
   constructor(
-    private readonly report: ((bytes: number) => void) | undefined,
+    private readonly report: (bytes: number) => void,
     private readonly base = 0,
   ) {
     super();
   }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.sent += chunk.length;
-    this.report?.(this.base + this.sent);
+    this.report(this.base + this.sent);
     callback(null, chunk);
   }
 }
@@ -170,14 +170,32 @@ async function verifiedSource(
   onProgress: ((bytes: number) => void) | undefined,
 ): Promise<Readable> {
   const input = await openSource(source, descriptor);
-  const verifying = new VerifyingStream({
-    digest: descriptor.digest,
-    size: descriptor.size,
-    source: `the source of blob ${descriptor.digest}`,
-  });
-  return pipeline(input, verifying, new Progress(onProgress), () => {
+  const done = () => {
     // Errors surface through the last stream, which the request reads.
-  });
+  };
+  // A source that already checks this digest and size as it flows (a registry blob stream, a layout blob) is not
+  // hashed a second time: hashing is the largest CPU cost of a copy. Its failure reaches the request all the same.
+  const verifying = isVerifying(input, descriptor)
+    ? undefined
+    : new VerifyingStream({
+        digest: descriptor.digest,
+        size: descriptor.size,
+        source: `the source of blob ${descriptor.digest}`,
+      });
+  // Each stage costs a little per chunk: progress is counted only when someone listens.
+  const progress = onProgress ? new Progress(onProgress) : undefined;
+  if (verifying && progress) return pipeline(input, verifying, progress, done);
+  if (verifying ?? progress) return pipeline(input, (verifying ?? progress)!, done);
+  return input;
+}
+
+function isVerifying(stream: Readable, descriptor: Descriptor): boolean {
+  return (
+    stream instanceof VerifyingStream &&
+    stream.expected.digest === descriptor.digest &&
+    stream.expected.size === descriptor.size &&
+    stream.bytesReceived === 0
+  );
 }
 
 async function putMonolithic(
