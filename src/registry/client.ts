@@ -370,23 +370,7 @@ export class RegistryRepository implements ContentStore {
 
   async hasManifest(descriptor: Descriptor, options: StoreCallOptions = {}): Promise<boolean> {
     checkDescriptor(descriptor);
-    const res = await this.host.request({
-      method: 'HEAD',
-      path: this.manifestPath(descriptor.digest),
-      headers: { accept: MANIFEST_ACCEPT },
-      scopes: [this.pullScope],
-      kind: 'manifest',
-      signal: options.signal,
-    });
-    if (res.status === 200) {
-      await dump(res);
-      return true;
-    }
-    if (res.status === 404) {
-      await dump(res);
-      return false;
-    }
-    throw await this.fail(res, 'HEAD', 'manifest');
+    return this.exists(this.manifestPath(descriptor.digest), 'manifest', options.signal, { accept: MANIFEST_ACCEPT });
   }
 
   async putManifest(bytes: Uint8Array, mediaType: string, options: PutManifestOptions = {}): Promise<Descriptor> {
@@ -438,22 +422,29 @@ export class RegistryRepository implements ContentStore {
 
   async hasBlob(descriptor: Descriptor, options: StoreCallOptions = {}): Promise<boolean> {
     checkDescriptor(descriptor);
+    return this.exists(this.blobPath(descriptor.digest), 'blob', options.signal);
+  }
+
+  /** HEAD: 200 is there, 404 is not, anything else is an error. */
+  private async exists(
+    path: string,
+    kind: 'manifest' | 'blob',
+    signal: AbortSignal | undefined,
+    headers?: Record<string, string>,
+  ): Promise<boolean> {
     const res = await this.host.request({
       method: 'HEAD',
-      path: this.blobPath(descriptor.digest),
+      path,
+      ...(headers ? { headers } : {}),
       scopes: [this.pullScope],
-      kind: 'blob',
-      signal: options.signal,
+      kind,
+      signal,
     });
-    if (res.status === 200) {
+    if (res.status === 200 || res.status === 404) {
       await dump(res);
-      return true;
+      return res.status === 200;
     }
-    if (res.status === 404) {
-      await dump(res);
-      return false;
-    }
-    throw await this.fail(res, 'HEAD', 'blob');
+    throw await this.fail(res, 'HEAD', kind);
   }
 
   async openBlob(descriptor: Descriptor, options: StoreCallOptions = {}): Promise<Readable> {
