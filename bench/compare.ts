@@ -25,7 +25,7 @@ const { values: opts } = parseArgs({
   },
 });
 if (!opts.before || !opts.after) throw new Error('--before DIR and --after DIR (built dist/ directories) are required');
-const work = join(import.meta.dirname, 'work');
+const work = join(import.meta.dirname, 'cache');
 const sizeMb = Number(opts['size-mb']);
 const runs = Number(opts.runs);
 const builds = { before: resolve(opts.before), after: resolve(opts.after) };

@@ -5,7 +5,7 @@
 //
 // --timeline prints, every 200 ms of each run, the cores used by the tool, by each registry and by the whole machine
 // (from /proc), which shows whether the copy is bound by the CPU and who uses it.
-// Uses the image cache of bench/run.ts (bench/work/images); profiles go to bench/work/prof.
+// Uses the image cache of bench/run.ts (bench/cache/images); profiles go to bench/cache/prof.
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +30,7 @@ const { values: opts } = parseArgs({
 });
 
 const root = join(import.meta.dirname, '..');
-const work = join(import.meta.dirname, 'work');
+const work = join(import.meta.dirname, 'cache');
 const profDir = join(work, 'prof');
 const sizeMb = Number(opts['size-mb']);
 const runs = Number(opts.runs);

@@ -8,7 +8,7 @@
 // single layer; the small one is a quarter of it), --runs N, --only copy,mount,noop,inspect,deep,memory,
 // --no-build (use dist/ as it is), --jobs N (passed to archfit copy), --out FILE (where the report goes).
 //
-// Generated images are cached under bench/work/images (gitignored): the multi-platform and deep-check images are kept
+// Generated images are cached under bench/cache/images (gitignored): the multi-platform and deep-check images are kept
 // for the next run, the large single-layer ones are removed after use (--keep-images keeps them, --clean removes all).
 // Registries keep their storage in temp dirs that are removed when they stop, also when the run fails.
 import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -44,7 +44,7 @@ import {
 
 const root = join(import.meta.dirname, '..');
 const benchDir = import.meta.dirname;
-const work = join(benchDir, 'work');
+const work = join(benchDir, 'cache');
 const SECTIONS = ['copy', 'mount', 'noop', 'inspect', 'deep', 'memory'] as const;
 type Section = (typeof SECTIONS)[number];
 

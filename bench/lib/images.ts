@@ -1,4 +1,4 @@
-// The images the benchmark copies, inspects and checks, written as OCI image layouts under bench/work/images and
+// The images the benchmark copies, inspects and checks, written as OCI image layouts under bench/cache/images and
 // reused while their parameters stay the same (a `meta.json` written last marks a layout as complete). Layers are
 // streamed to disk (tar → gzip → file, hashed on the way), so a 1 GB layer never sits in memory.
 import { randomFillSync } from 'node:crypto';
