@@ -14,6 +14,7 @@ import {
 import {
   formatPlatform,
   fromSpecPlatform,
+  noMatchingPlatform,
   normalizePlatform,
   type Platform,
   parsePlatform,
@@ -177,21 +178,16 @@ export async function copy(
   } else {
     if (plan.top.kind === 'same' && top.parsed.kind === 'image') {
       await collect(top, 0);
+      const config = await getConfig(source, top.parsed.manifest.config, call);
+      const declared = fromSpecPlatform(config);
+      platforms = [formatPlatform(declared)];
       if (filtering) {
-        const config = await getConfig(source, top.parsed.manifest.config, call);
-        const actual = normalizePlatform(fromSpecPlatform(config));
+        const actual = normalizePlatform(declared);
         const wanted = (options.platforms ?? []).map((p) => (typeof p === 'string' ? parsePlatform(p) : p));
         if (!wanted.some((w) => platformMatcher(w, 'exact').match(actual))) {
-          throw new ArchfitError(
-            'NO_MATCHING_PLATFORM',
-            `no image for platform ${wanted.map((w) => quote(formatPlatform(w))).join(', ')} in ${srcName}; it has: ${formatPlatform(actual)}`,
-            { details: { available: [formatPlatform(actual)] } },
-          );
+          throw noMatchingPlatform(wanted, [formatPlatform(actual)], srcName);
         }
         platforms = [formatPlatform(actual)];
-      } else {
-        const config = await getConfig(source, top.parsed.manifest.config, call);
-        platforms = [formatPlatform(fromSpecPlatform(config))];
       }
     } else {
       await visitChildren(plan.children, 1);

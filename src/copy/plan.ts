@@ -3,7 +3,6 @@
 // index). Nothing here does I/O.
 import type { Digest } from '../digest/index.js';
 import { digestOf } from '../digest/index.js';
-import { ArchfitError, quote } from '../errors.js';
 import {
   attestedDigest,
   type Descriptor,
@@ -15,6 +14,7 @@ import {
 import {
   formatPlatform,
   fromSpecPlatform,
+  noMatchingPlatform,
   normalizePlatform,
   type Platform,
   parsePlatform,
@@ -71,7 +71,7 @@ export function planCopy(top: FetchedManifest, options: PlanOptions = {}): CopyP
     return {
       top: { kind: 'same', bytes: top.bytes, descriptor: top.descriptor },
       children: [...entries],
-      platforms: unique(available),
+      platforms: [...new Set(available)],
       rewritten: false,
     };
   }
@@ -80,11 +80,7 @@ export function planCopy(top: FetchedManifest, options: PlanOptions = {}): CopyP
     const matcher = platformMatcher(w, 'exact');
     const matches = entries.filter((d) => isRunnable(d) && matcher.match(normalizePlatform(platformOf(d) as Platform)));
     if (matches.length === 0) {
-      throw new ArchfitError(
-        'NO_MATCHING_PLATFORM',
-        `no image for platform ${quote(formatPlatform(w))} in ${options.source ?? 'the source'}; it has: ${available.length > 0 ? unique(available).join(', ') : 'no runnable platform'}`,
-        { details: { platform: formatPlatform(w), available: unique(available) } },
-      );
+      throw noMatchingPlatform(w, available, options.source ?? 'the source');
     }
     for (const m of matches) if (!keptImages.includes(m)) keptImages.push(m);
   }
@@ -114,8 +110,4 @@ export function planCopy(top: FetchedManifest, options: PlanOptions = {}): CopyP
     platforms: kept.filter(isRunnable).map((d) => formatPlatform(platformOf(d) as Platform)),
     rewritten: true,
   };
-}
-
-function unique<T>(items: T[]): T[] {
-  return [...new Set(items)];
 }

@@ -1,7 +1,7 @@
 // inspect: what platforms an image holds, in as few requests as the question needs. The top manifest is fetched
 // once; child manifests and configs only for the entry a platform selects, or for every entry with `full`.
 import type { Digest } from '../digest/index.js';
-import { ArchfitError, quote } from '../errors.js';
+import { ArchfitError } from '../errors.js';
 import {
   attestedDigest,
   type ContentStore,
@@ -18,6 +18,7 @@ import {
 import {
   formatPlatform,
   fromSpecPlatform,
+  noMatchingPlatform,
   normalizePlatform,
   type Platform,
   parsePlatform,
@@ -147,7 +148,7 @@ export async function inspectWithContext(
     };
     if (wanted) {
       if (!platformMatcher(wanted, 'compatible').match(normalizePlatform(fromSpecPlatform(config)))) {
-        throw noMatch(wanted, [platform], displayReference);
+        throw noMatchingPlatform(wanted, [platform], displayReference);
       }
       result.selected = selectedImage(top, manifest, config, platform);
       context.selectedManifest = top;
@@ -157,7 +158,9 @@ export async function inspectWithContext(
 
   const index = top.parsed.index;
   const manifests = index.manifests.map((d) => summarise(d));
-  const platforms = unique(manifests.filter((m) => m.kind === 'image' && m.platform).map((m) => m.platform as string));
+  const platforms = [
+    ...new Set(manifests.filter((m) => m.kind === 'image' && m.platform).map((m) => m.platform as string)),
+  ];
   const result: InspectResult = {
     reference: displayReference,
     digest: top.descriptor.digest,
@@ -177,7 +180,7 @@ export async function inspectWithContext(
   let selectedIndex = -1;
   if (wanted) {
     selectedIndex = selectEntry(index.manifests, wanted);
-    if (selectedIndex === -1) throw noMatch(wanted, platforms, displayReference);
+    if (selectedIndex === -1) throw noMatchingPlatform(wanted, platforms, displayReference);
   }
 
   const toFetch = index.manifests
@@ -301,16 +304,4 @@ function selectedImage(
       layers: manifest.layers.length,
     },
   };
-}
-
-function noMatch(wanted: Platform, available: string[], reference: string): ArchfitError {
-  return new ArchfitError(
-    'NO_MATCHING_PLATFORM',
-    `no image for platform ${quote(formatPlatform(wanted))} in ${reference}; it has: ${available.length > 0 ? available.join(', ') : 'no runnable platform'}`,
-    { details: { platform: formatPlatform(wanted), available } },
-  );
-}
-
-function unique<T>(items: T[]): T[] {
-  return [...new Set(items)];
 }

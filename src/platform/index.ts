@@ -1,6 +1,7 @@
 // Platforms: parse, normalise, format and match them, with containerd's rules, written for archfit.
 export { fromSpecPlatform, type NodeMachine, platformFromNode, toSpecPlatform } from './convert.js';
 export { bestMatch, MATCH_MODES, platformMatcher, sortPlatforms } from './match.js';
+export { noMatchingPlatform } from './no-match.js';
 export {
   isKnownArchitecture,
   isKnownOS,

@@ -46,8 +46,7 @@ export async function copyCommand(source: string, destination: string, flags: Co
   let cleanup: string | undefined;
   try {
     const src = await ctx.open(source, 'read', abort.signal);
-    const createdLayout = newLayoutDirectory(destination);
-    cleanup = createdLayout;
+    cleanup = newLayoutDirectory(destination);
     const dst = await ctx.open(destination, flags.dryRun ? 'plan' : 'write', abort.signal);
     const dstRef = destinationReference(src, dst);
     const dstDisplay = dst.explicitReference
