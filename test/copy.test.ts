@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { copy } from '../src/copy/index.js';
 import { isArchfitError } from '../src/errors.js';
@@ -11,6 +13,7 @@ import { makeTempDir } from './support/cleanup.js';
 import { archfit, jsonOf } from './support/cli.js';
 import { isBlobGet, startFaultProxy } from './support/fault-proxy.js';
 import { type Fixtures, loadFixtures, pushFixture } from './support/fixtures.js';
+import { LayoutWriter, MediaType } from './support/oci-layout.js';
 import { startRegistry, type TestRegistry } from './support/registry.js';
 import { RegistryHttpClient } from './support/registry-http.js';
 import { skopeoInspectRaw } from './support/tools.js';
@@ -210,6 +213,35 @@ describe('archfit copy between real registries', () => {
     ]);
     assert.equal(single.code, 0, single.stderr);
     assert.equal(jsonOf<CopyJson>(single).destination.reference, `${b.host}/from-layout/ppc:v1`);
+  });
+
+  test('nested indexes go bottom-up: an inner index only after the manifests it lists, also one listed twice', async () => {
+    // A layout with the six-platform image, plus an outer index over one image manifest and an inner index that
+    // lists that same manifest and another: the shared manifest is met first as a child of the outer index.
+    const dir = makeTempDir('copy-nested');
+    assert.equal((await archfit(['copy', src.multiArch!, `oci:${dir}:base`])).code, 0);
+    const [first, second] = fx.multiArch.children;
+    const layout = new LayoutWriter(dir);
+    const desc = (c: typeof first) => ({ mediaType: c!.mediaType, digest: c!.digest, size: c!.size });
+    const inner = layout.writeJson(
+      { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [desc(first), desc(second)] },
+      MediaType.ociIndex,
+    );
+    const outer = layout.writeJson(
+      { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [desc(first), inner.descriptor] },
+      MediaType.ociIndex,
+    );
+    const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { manifests: unknown[] };
+    index.manifests.push({ ...outer.descriptor, annotations: { 'org.opencontainers.image.ref.name': 'nested' } });
+    writeFileSync(join(dir, 'index.json'), JSON.stringify(index));
+    // The registry refuses an index whose manifests it does not have: the order is checked by the registry itself.
+    const http = new RegistryHttpClient(b);
+    await assert.rejects(http.putManifest('nested/refused', 'v1', inner.bytes, MediaType.ociIndex));
+    const out = await archfit(['copy', `oci:${dir}:nested`, `${b.host}/nested/app:v1`, '--json']);
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(jsonOf<CopyJson>(out).destination.digest, outer.descriptor.digest);
+    const tree = await walk(b, 'nested/app', 'v1');
+    assert.equal(tree.manifests, 1 + 1 + 1 + 2, 'outer, its image, the inner index and its two images');
   });
 
   test('--dry-run pushes nothing and says what it would do', async () => {

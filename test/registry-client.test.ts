@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { MockAgent } from 'undici';
 import type { Digest } from '../src/digest/index.js';
 import { ArchfitError, isArchfitError } from '../src/errors.js';
 import { type Descriptor, MediaType } from '../src/image/index.js';
@@ -17,6 +18,8 @@ import {
   type RegistryRepository,
   type RequestEvent,
 } from '../src/registry/index.js';
+import { Redactor } from '../src/registry/redact.js';
+import { Transport } from '../src/registry/transport.js';
 import { VERSION } from '../src/version.js';
 import {
   type FaultProxy,
@@ -28,7 +31,7 @@ import {
   startFaultProxy,
 } from './support/fault-proxy.js';
 import { type Fixture, type Fixtures, loadFixtures, type PushedFixture, pushFixture } from './support/fixtures.js';
-import { startRegistry, type TestRegistry } from './support/registry.js';
+import { freePort, startRegistry, type TestRegistry } from './support/registry.js';
 
 const sha256 = (b: Buffer | string): Digest => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
@@ -181,12 +184,8 @@ describe('anonymous registry', () => {
       const docker = fixtures.arm64OnlyDocker;
       const repo = client.repository(registry.host, 'fixtures/arm64-only-docker');
       await readsImage(repo, docker, rec);
-      assert.ok(rec.events.every((e) => e.url.startsWith(`http://${registry.host}/`) || e.url.startsWith('https://')));
-      // the https attempt happened once, then plain HTTP was remembered
-      assert.equal(
-        rec.count((e) => e.url.startsWith('https://')),
-        1,
-      );
+      // a handshake probe found no TLS on the port: no HTTPS request at all, plain HTTP from the first one
+      assert.ok(rec.events.every((e) => e.url.startsWith(`http://${registry.host}/`)));
       // the registry saw who asked
       const seen = (await registry.requests()).filter((e) => e.userAgent.startsWith('archfit'));
       assert.ok(seen.length >= rec.events.length - 1);
@@ -730,6 +729,31 @@ describe('TLS registry', () => {
       assert.ok(rec.events.every((e) => e.url.startsWith('https://')));
     } finally {
       await client.close();
+    }
+  });
+
+  test('the handshake probe: true for a TLS port whoever signed it, false for plain HTTP, undefined when unknown', async () => {
+    const plain = await startRegistry();
+    const closed = await freePort();
+    const transport = new Transport({}, { redactor: new Redactor(), urlPolicy: { allowHttp: () => true } });
+    const injected = new Transport(
+      { dispatcher: new MockAgent() },
+      { redactor: new Redactor(), urlPolicy: { allowHttp: () => true } },
+    );
+    try {
+      assert.equal(await transport.speaksTls(registry.host, undefined), true, 'TLS registry, CA unknown');
+      assert.equal(await transport.speaksTls(plain.host, undefined), false, 'plain HTTP registry');
+      assert.equal(await transport.speaksTls(`127.0.0.1:${closed}`, undefined), undefined, 'nothing listening');
+      assert.equal(
+        await injected.speaksTls(plain.host, undefined),
+        undefined,
+        'an injected dispatcher is not bypassed',
+      );
+      assert.equal(await transport.speaksTls(plain.host, AbortSignal.abort()), undefined, 'cancelled');
+    } finally {
+      await transport.close();
+      await injected.close();
+      await plain.stop();
     }
   });
 

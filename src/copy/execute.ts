@@ -69,6 +69,8 @@ const MAX_NESTING = 4;
 
 interface ManifestNode {
   descriptor: Descriptor;
+  /** The manifests an index lists (none for an image manifest, or when it is already present). */
+  children: Digest[];
   bytes: Uint8Array;
   mediaType: string;
   /** Already at the destination: nothing below it needs copying. */
@@ -97,8 +99,11 @@ export async function copy(
 
   // A full copy whose destination tag already points at the source digest is done: two HEAD requests.
   if (!filtering) {
-    const srcDesc = await source.resolve(sourceRef, call);
-    const dstDesc = await resolveOrUndefined(destination, destinationRef, call);
+    // Both sides at once: each first request also finds its registry's protocol and auth.
+    const [srcDesc, dstDesc] = await Promise.all([
+      source.resolve(sourceRef, call),
+      resolveOrUndefined(destination, destinationRef, call),
+    ]);
     if (dstDesc && dstDesc.digest === srcDesc.digest) {
       return {
         source: { reference: srcName, digest: srcDesc.digest },
@@ -159,6 +164,7 @@ export async function copy(
       if (fetched) await collect(fetched, depth);
       nodes.push({
         descriptor: d,
+        children: fetched?.parsed.kind === 'index' ? fetched.parsed.index.manifests.map((c) => c.digest) : [],
         bytes: fetched?.bytes ?? new Uint8Array(0),
         mediaType: fetched?.parsed.mediaType ?? d.mediaType,
         present,
@@ -242,19 +248,40 @@ export async function copy(
     emit({ type: 'blob-done', digest: d.digest, size: d.size, action: 'copy' });
   });
 
+  // Manifests bottom-up: image manifests first, then the indexes over them, level by level (an index only after all
+  // it lists); the manifests of one level at the same time, and their events level by level.
   const manifestCounts = { put: 0, skipped: 0 };
-  for (const node of nodes) {
-    if (node.present) {
-      manifestCounts.skipped++;
-      emit({ type: 'manifest', digest: node.descriptor.digest, mediaType: node.mediaType, action: 'skip' });
-      continue;
+  const byDigest = new Map(nodes.map((n) => [n.descriptor.digest, n]));
+  const heights = new Map<ManifestNode, number>();
+  const height = (node: ManifestNode): number => {
+    let h = heights.get(node);
+    if (h === undefined) {
+      h = 0;
+      for (const c of node.children) {
+        const child = byDigest.get(c);
+        if (child) h = Math.max(h, height(child) + 1);
+      }
+      heights.set(node, h);
     }
-    if (options.dryRun !== true) {
+    return h;
+  };
+  const levels = [...new Set(nodes.map(height))].sort((x, y) => x - y);
+  for (const level of levels) {
+    const todo = nodes.filter((n) => height(n) === level);
+    await mapLimit(todo, options.jobs ?? 4, async (node) => {
+      if (node.present || options.dryRun === true) return;
       throwIfAborted(signal, dstName);
       await destination.putManifest(node.bytes, node.mediaType, call);
+    });
+    for (const node of todo) {
+      manifestCounts[node.present ? 'skipped' : 'put']++;
+      emit({
+        type: 'manifest',
+        digest: node.descriptor.digest,
+        mediaType: node.mediaType,
+        action: node.present ? 'skip' : 'put',
+      });
     }
-    manifestCounts.put++;
-    emit({ type: 'manifest', digest: node.descriptor.digest, mediaType: node.mediaType, action: 'put' });
   }
 
   if (options.dryRun !== true) {

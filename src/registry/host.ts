@@ -91,43 +91,15 @@ export class RegistryHost {
 
   /** GET /v2/: which scheme answers, and which authentication the registry wants. */
   private async ping(signal: AbortSignal | undefined): Promise<void> {
-    const https = new URL(`https://${this.endpoint.host}/v2/`);
     let res: HttpResponse;
-    let scheme: 'https' | 'http' = 'https';
-    try {
-      // Where plain HTTP is allowed, a connection-level failure of HTTPS is the cue to try it, not to retry.
-      res = await this.transport.send({
-        method: 'GET',
-        url: https,
-        signal,
-        followRedirects: false,
-        retry: !this.endpoint.allowHttp,
-      });
-    } catch (error) {
-      // A server that speaks TLS with an untrusted certificate is not a plain-HTTP server: no fallback then.
-      const fallback =
-        this.endpoint.allowHttp &&
-        (isArchfitError(error, 'TLS_ERROR') || isArchfitError(error, 'NETWORK_ERROR')) &&
-        !isCertificateError((error as ArchfitError).cause);
-      if (!fallback) throw error;
-      this.transport.log(`${this.endpoint.host}: HTTPS failed (${(error as ArchfitError).code}); trying plain HTTP`);
-      const http = new URL(`http://${this.endpoint.host}/v2/`);
-      try {
-        res = await this.transport.send({ method: 'GET', url: http, signal, followRedirects: false });
-        scheme = 'http';
-        if (res.status === 400) {
-          // "Client sent an HTTP request to an HTTPS server": not a plain-HTTP registry after all.
-          await dump(res);
-          throw new ArchfitError('REGISTRY_ERROR', `GET ${http.href}: HTTP 400`);
-        }
-      } catch (second) {
-        if (isArchfitError(second, 'ABORTED')) throw second;
-        const first = error as ArchfitError;
-        throw new ArchfitError(first.code, `${first.message} (plain HTTP failed too: ${(second as Error).message})`, {
-          cause: first,
-          details: first.details,
-        });
-      }
+    let scheme: 'https' | 'http';
+    if (this.endpoint.allowHttp && (await this.transport.speaksTls(this.endpoint.host, signal)) === false) {
+      // The port does not speak TLS (a handshake probe said so): plain HTTP straight away.
+      this.transport.log(`${this.endpoint.host}: no TLS on this port; plain HTTP`);
+      res = await this.pingHttp(signal);
+      scheme = 'http';
+    } else {
+      ({ res, scheme } = await this.pingHttps(signal));
     }
     const challenges = parseWwwAuthenticate(res.headers['www-authenticate']);
     await dump(res);
@@ -137,6 +109,49 @@ export class RegistryHost {
     this.transport.log(
       `${this.endpoint.host}: ${scheme}, ${this.auth.kind === 'bearer' ? `token auth, realm ${redactUrl(this.auth.challenge.realm)}` : this.auth.kind === 'basic' ? 'password auth' : 'no auth'}`,
     );
+  }
+
+  /** HTTPS first; where plain HTTP is allowed, a connection-level failure of HTTPS is the cue to try it. */
+  private async pingHttps(signal: AbortSignal | undefined): Promise<{ res: HttpResponse; scheme: 'https' | 'http' }> {
+    try {
+      const res = await this.transport.send({
+        method: 'GET',
+        url: new URL(`https://${this.endpoint.host}/v2/`),
+        signal,
+        followRedirects: false,
+        retry: !this.endpoint.allowHttp,
+      });
+      return { res, scheme: 'https' };
+    } catch (error) {
+      // A server that speaks TLS with an untrusted certificate is not a plain-HTTP server: no fallback then.
+      const fallback =
+        this.endpoint.allowHttp &&
+        (isArchfitError(error, 'TLS_ERROR') || isArchfitError(error, 'NETWORK_ERROR')) &&
+        !isCertificateError((error as ArchfitError).cause);
+      if (!fallback) throw error;
+      this.transport.log(`${this.endpoint.host}: HTTPS failed (${(error as ArchfitError).code}); trying plain HTTP`);
+      try {
+        return { res: await this.pingHttp(signal), scheme: 'http' };
+      } catch (second) {
+        if (isArchfitError(second, 'ABORTED')) throw second;
+        const first = error as ArchfitError;
+        throw new ArchfitError(first.code, `${first.message} (plain HTTP failed too: ${(second as Error).message})`, {
+          cause: first,
+          details: first.details,
+        });
+      }
+    }
+  }
+
+  private async pingHttp(signal: AbortSignal | undefined): Promise<HttpResponse> {
+    const http = new URL(`http://${this.endpoint.host}/v2/`);
+    const res = await this.transport.send({ method: 'GET', url: http, signal, followRedirects: false });
+    if (res.status === 400) {
+      // "Client sent an HTTP request to an HTTPS server": not a plain-HTTP registry after all.
+      await dump(res);
+      throw new ArchfitError('REGISTRY_ERROR', `GET ${http.href}: HTTP 400`);
+    }
+    return res;
   }
 
   /** Updates the auth mode from challenges; true when something changed that makes a new attempt worthwhile. */

@@ -4,6 +4,7 @@
 // and a debug line and an `onRequest` event for every exchange (URLs redacted).
 import { readFile } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
+import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import * as tls from 'node:tls';
 import type { Dispatcher } from 'undici';
@@ -165,6 +166,46 @@ export class Transport {
     this.ownAgent = undefined;
     this.agent = undefined;
     if (agent) await agent.close().catch(() => undefined);
+  }
+
+  /**
+   * Does `host` ("name:port") answer a TLS handshake? A probe for hosts where plain HTTP is allowed, made with no CA
+   * certificates and nothing sent after the handshake: `false` (the port speaks something else, as a plain-HTTP
+   * registry does) spares building the store of root certificates, which costs tens of milliseconds of CPU at the
+   * first HTTPS connection of a process, for a registry that will never use it. `true` when the handshake completes,
+   * whoever signed the certificate (the real request verifies it); `undefined` when the probe cannot tell (no
+   * connection, a timeout, or requests that go through an injected dispatcher, which a direct socket would bypass).
+   */
+  async speaksTls(host: string, signal: AbortSignal | undefined): Promise<boolean | undefined> {
+    if (this.options.dispatcher || signal?.aborted) return undefined;
+    const url = new URL(`https://${host}`);
+    const hostname = url.hostname.replace(/^\[|\]$/g, '');
+    const timeoutMs = this.options.connectTimeoutMs ?? 30_000;
+    return new Promise((resolve) => {
+      const socket = tls.connect({
+        host: hostname,
+        port: Number(url.port || 443),
+        ...(isIP(hostname) ? {} : { servername: hostname }),
+        // No CA at all: the handshake alone is the question, so the process-wide root store is not built for it.
+        ca: [],
+        rejectUnauthorized: false,
+      });
+      const done = (answer: boolean | undefined) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', abort);
+        socket.destroy();
+        resolve(answer);
+      };
+      const abort = () => done(undefined);
+      const timer = setTimeout(abort, timeoutMs);
+      signal?.addEventListener('abort', abort, { once: true });
+      socket.once('secureConnect', () => done(true));
+      socket.once('error', (error: NodeJS.ErrnoException) => {
+        // A reply that is not TLS: the OpenSSL record-layer errors ("wrong version number", "packet length too
+        // long", "unexpected eof" after the server hung up on the hello). Anything else (refused, reset, DNS): unknown.
+        done(typeof error.code === 'string' && error.code.startsWith('ERR_SSL_') ? false : undefined);
+      });
+    });
   }
 
   /** One exchange: no retry, no redirect. Network failures become NETWORK_ERROR / TLS_ERROR / ABORTED. */
