@@ -8,6 +8,8 @@ export interface CliIo {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Called when a command's code is loaded, before it runs: where the CLI process tunes itself (main.ts). */
+  commandLoaded?: () => void;
 }
 
 export function defaultIo(): CliIo {
@@ -74,6 +76,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--deep', 'with --platform: analyse the entrypoint binary inside the layers');
   withRegistryOptions(inspect).action(async (image, opts) => {
     const { inspectCommand } = await import('./commands/inspect.js');
+    io.commandLoaded?.();
     setExit(await inspectCommand(image, opts, io));
   });
 
@@ -96,6 +99,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--dry-run', 'print the plan and push nothing');
   withRegistryOptions(copy).action(async (source, destination, opts) => {
     const { copyCommand } = await import('./commands/copy.js');
+    io.commandLoaded?.();
     setExit(await copyCommand(source, destination, opts, io));
   });
 
@@ -128,6 +132,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--json', 'print the verdicts as JSON');
   withRegistryOptions(check).action(async (image, opts) => {
     const { checkCommand } = await import('./commands/check.js');
+    io.commandLoaded?.();
     setExit(await checkCommand(image, opts, io));
   });
 
@@ -137,6 +142,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--json', 'print as JSON')
     .action(async (opts) => {
       const { targetsCommand } = await import('./commands/targets.js');
+      io.commandLoaded?.();
       setExit(await targetsCommand(opts, io));
     });
 
