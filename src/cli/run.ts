@@ -9,7 +9,7 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   cwd: string;
   /** Called when a command's code is loaded, before it runs: where the CLI process tunes itself (main.ts). */
-  commandLoaded?: () => void;
+  commandLoaded?: (command: 'inspect' | 'copy' | 'check' | 'targets') => void;
 }
 
 export function defaultIo(): CliIo {
@@ -76,7 +76,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--deep', 'with --platform: analyse the entrypoint binary inside the layers');
   withRegistryOptions(inspect).action(async (image, opts) => {
     const { inspectCommand } = await import('./commands/inspect.js');
-    io.commandLoaded?.();
+    io.commandLoaded?.('inspect');
     setExit(await inspectCommand(image, opts, io));
   });
 
@@ -99,7 +99,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--dry-run', 'print the plan and push nothing');
   withRegistryOptions(copy).action(async (source, destination, opts) => {
     const { copyCommand } = await import('./commands/copy.js');
-    io.commandLoaded?.();
+    io.commandLoaded?.('copy');
     setExit(await copyCommand(source, destination, opts, io));
   });
 
@@ -132,7 +132,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--json', 'print the verdicts as JSON');
   withRegistryOptions(check).action(async (image, opts) => {
     const { checkCommand } = await import('./commands/check.js');
-    io.commandLoaded?.();
+    io.commandLoaded?.('check');
     setExit(await checkCommand(image, opts, io));
   });
 
@@ -142,7 +142,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--json', 'print as JSON')
     .action(async (opts) => {
       const { targetsCommand } = await import('./commands/targets.js');
-      io.commandLoaded?.();
+      io.commandLoaded?.('targets');
       setExit(await targetsCommand(opts, io));
     });
 
