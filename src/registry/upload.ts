@@ -78,11 +78,31 @@ async function uploadOnce(
 ): Promise<void> {
   const host = repo.host;
   const mode = options.mode === 'auto' ? (host.uploadMode ?? 'monolithic') : options.mode;
-  let session = await startUpload(repo, options.signal);
+  let session: Session;
+  let body: Readable | undefined;
+  if (mode === 'monolithic') {
+    // The upload session and the source's first response at the same time: a round trip less per blob.
+    const [started, opened] = await Promise.allSettled([
+      startUpload(repo, options.signal),
+      verifiedSource(source, descriptor, options.onProgress),
+    ]);
+    if (started.status === 'rejected') {
+      if (opened.status === 'fulfilled') opened.value.destroy();
+      throw started.reason;
+    }
+    if (opened.status === 'rejected') {
+      await repo.cancelUpload(started.value.location);
+      throw opened.reason;
+    }
+    session = started.value;
+    body = opened.value;
+  } else {
+    session = await startUpload(repo, options.signal);
+  }
   let done = false;
   try {
-    if (mode === 'monolithic') {
-      const outcome = await putMonolithic(repo, session, descriptor, source, options);
+    if (mode === 'monolithic' && body) {
+      const outcome = await putMonolithic(repo, session, descriptor, body, options);
       if (outcome === 'done') {
         done = true;
         return;
@@ -202,10 +222,9 @@ async function putMonolithic(
   repo: RegistryRepository,
   session: Session,
   descriptor: Descriptor,
-  source: BlobSource,
+  body: Readable,
   options: UploadOptions,
 ): Promise<'done' | 'refused'> {
-  const body = await verifiedSource(source, descriptor, options.onProgress);
   let res: HttpResponse;
   try {
     res = await repo.host.request({
