@@ -420,10 +420,34 @@ async function sectionCopy(ctx: Context): Promise<void> {
     ratio: '',
     target: '',
   });
+  // Garbage collections of one more copy each, traced (V8 prints them on stdout): archfit keeps 8 MiB of headroom so
+  // that socket buffers do not set off a full collection after every scavenge (NOTES.md, change 8).
+  await settle();
+  const traced = await archfit(
+    ['copy', '--no-progress', ...extraJobs, src, `${ctx.b.host}/archfit/copy-gc:latest`],
+    ['--trace-gc'],
+  );
+  await settle();
+  const tracedPipe = await nodePipe(ctx, layout, 'node-pipe/copy-gc', jobs, ['--trace-gc']);
+  const gcs = (out: string) =>
+    `${(out.match(/Mark-Compact/g) ?? []).length} full, ${(out.match(/Scavenge/g) ?? []).length} young`;
+  rows.push({
+    figure: 'copy A → B: garbage collections (`node --trace-gc`, one more copy; the Node.js pipe for scale)',
+    archfit: `${gcs(traced.stdout)}; the pipe: ${gcs(tracedPipe.stdout)}`,
+    skopeo: '',
+    ratio: '',
+    target: '',
+  });
 }
 
 /** The Node.js pipe (bench/lib/node-pipe.mjs) copying the multi-platform image A → B as `dstRepo:latest`. */
-function nodePipe(ctx: Context, layout: BenchLayout, dstRepo: string, jobs: number): Promise<Timed> {
+function nodePipe(
+  ctx: Context,
+  layout: BenchLayout,
+  dstRepo: string,
+  jobs: number,
+  nodeFlags: readonly string[] = [],
+): Promise<Timed> {
   const blobs = new Map<string, { digest: string; size: number }>();
   for (const img of layout.images) {
     for (const b of [img.config, ...img.layers]) blobs.set(b.digest, { digest: b.digest, size: b.size });
@@ -447,7 +471,7 @@ function nodePipe(ctx: Context, layout: BenchLayout, dstRepo: string, jobs: numb
   };
   const planFile = join(work, 'node-pipe-plan.json');
   writeFileSync(planFile, JSON.stringify(plan));
-  return timed(work, process.execPath, [join(benchDir, 'lib', 'node-pipe.mjs'), planFile], archfitEnv);
+  return timed(work, process.execPath, [...nodeFlags, join(benchDir, 'lib', 'node-pipe.mjs'), planFile], archfitEnv);
 }
 
 async function sectionMount(ctx: Context): Promise<void> {
