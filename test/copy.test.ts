@@ -14,7 +14,7 @@ import { archfit, jsonOf } from './support/cli.js';
 import { isBlobGet, startFaultProxy } from './support/fault-proxy.js';
 import { type Fixtures, loadFixtures, pushFixture } from './support/fixtures.js';
 import { LayoutWriter, MediaType } from './support/oci-layout.js';
-import { startRegistry, type TestRegistry } from './support/registry.js';
+import { freePort, startRegistry, type TestRegistry } from './support/registry.js';
 import { RegistryHttpClient } from './support/registry-http.js';
 import { skopeoInspectRaw } from './support/tools.js';
 
@@ -166,6 +166,15 @@ describe('archfit copy between real registries', () => {
     assert.match(run.stderr, /NO_MATCHING_PLATFORM.*linux\/s390x/);
     const head = await b.fetch('/v2/mirror/none/manifests/1', { method: 'HEAD' });
     assert.equal(head.status, 404);
+  });
+
+  test('a missing source and an unreachable destination: the source is what the one line names', async () => {
+    // Both sides are asked at once; the destination (nothing listens there) fails first, the source's answer wins.
+    const closed = await freePort();
+    const run = await archfit(['copy', `${a.host}/no/such:image`, `127.0.0.1:${closed}/mirror/x:1`]);
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(run.stderr, /^archfit: (MANIFEST_UNKNOWN|NAME_UNKNOWN): .*no\/such/);
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
   });
 
   test("the seed's flow: --target apprunner refuses the arm64-only image before pushing, and fixes it from the upstream", async () => {

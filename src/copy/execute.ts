@@ -99,11 +99,16 @@ export async function copy(
 
   // A full copy whose destination tag already points at the source digest is done: two HEAD requests.
   if (!filtering) {
-    // Both sides at once: each first request also finds its registry's protocol and auth.
-    const [srcDesc, dstDesc] = await Promise.all([
+    // Both sides at once: each first request also finds its registry's protocol and auth. When both fail, the
+    // source's error is the one reported, as when they were asked one after the other.
+    const [srcResult, dstResult] = await Promise.allSettled([
       source.resolve(sourceRef, call),
       resolveOrUndefined(destination, destinationRef, call),
     ]);
+    if (srcResult.status === 'rejected') throw srcResult.reason;
+    if (dstResult.status === 'rejected') throw dstResult.reason;
+    const srcDesc = srcResult.value;
+    const dstDesc = dstResult.value;
     if (dstDesc && dstDesc.digest === srcDesc.digest) {
       return {
         source: { reference: srcName, digest: srcDesc.digest },
