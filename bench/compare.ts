@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startRegistry } from '../test/support/registry.js';
 import { run } from '../test/support/tools.js';
-import { ensureLayout, type ImageSpec } from './lib/images.js';
+import { ensureLayout, multiSpecs } from './lib/images.js';
 import { processCpuSeconds, Skopeo, type Timed, timed } from './lib/proc.js';
 import { median, mib, seconds } from './lib/report.js';
 
@@ -29,20 +29,7 @@ const work = join(import.meta.dirname, 'cache');
 const sizeMb = Number(opts['size-mb']);
 const runs = Number(opts.runs);
 const builds = { before: resolve(opts.before), after: resolve(opts.after) };
-const PLATFORMS = [
-  { os: 'linux', architecture: 'amd64' },
-  { os: 'linux', architecture: 'arm64' },
-  { os: 'linux', architecture: 'arm', variant: 'v7' },
-  { os: 'linux', architecture: 'ppc64le' },
-];
-const specs: ImageSpec[] = PLATFORMS.map((platform) => ({
-  platform,
-  layers: [0, 1, 2, 3].map(() => ({
-    bytes: Math.round((sizeMb * 1024 * 1024) / 16),
-    content: 'random' as const,
-    level: 0,
-  })),
-}));
+const specs = multiSpecs(sizeMb);
 
 const layout = await ensureLayout(join(work, 'images'), `multi-${sizeMb}mb`, specs);
 const skopeo = new Skopeo(work);

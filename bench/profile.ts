@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { startRegistry, type TestRegistry } from '../test/support/registry.js';
 import { run } from '../test/support/tools.js';
 import { formatSummary, summarizeProfiles } from './lib/cpuprofile.js';
-import { ensureLayout, type ImageSpec } from './lib/images.js';
+import { ensureLayout, multiSpecs } from './lib/images.js';
 import { processCpuSeconds, Skopeo, type Timed, timed } from './lib/proc.js';
 import { mib, seconds } from './lib/report.js';
 
@@ -34,18 +34,8 @@ const work = join(import.meta.dirname, 'cache');
 const profDir = join(work, 'prof');
 const sizeMb = Number(opts['size-mb']);
 const runs = Number(opts.runs);
-const MB = 1024 * 1024;
 
-const PLATFORMS = [
-  { os: 'linux', architecture: 'amd64' },
-  { os: 'linux', architecture: 'arm64' },
-  { os: 'linux', architecture: 'arm', variant: 'v7' },
-  { os: 'linux', architecture: 'ppc64le' },
-];
-const specs: ImageSpec[] = PLATFORMS.map((platform) => ({
-  platform,
-  layers: [0, 1, 2, 3].map(() => ({ bytes: Math.round((sizeMb * MB) / 16), content: 'random' as const, level: 0 })),
-}));
+const specs = multiSpecs(sizeMb);
 
 /** Busy and total jiffies of the whole machine, from the first line of /proc/stat. */
 function machineTicks(): [number, number] {

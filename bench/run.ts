@@ -25,7 +25,15 @@ import { analyzeEntrypoint } from '../src/rootfs/index.js';
 import { type AccessLogEntry, startRegistry, type TestRegistry } from '../test/support/registry.js';
 import { run } from '../test/support/tools.js';
 import { curlCopy } from './lib/floor.js';
-import { type BenchImage, type BenchLayout, ensureLayout, type ImageSpec, tinyElf } from './lib/images.js';
+import {
+  BENCH_PLATFORMS,
+  type BenchImage,
+  type BenchLayout,
+  ensureLayout,
+  type ImageSpec,
+  multiSpecs,
+  tinyElf,
+} from './lib/images.js';
 import { processCpuSeconds, rssMethod, Skopeo, type Timed, timed } from './lib/proc.js';
 import {
   machineInfo,
@@ -138,22 +146,7 @@ async function ensureBuilt(): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------------
 // The images.
 
-const PLATFORMS = [
-  { os: 'linux', architecture: 'amd64' },
-  { os: 'linux', architecture: 'arm64' },
-  { os: 'linux', architecture: 'arm', variant: 'v7' },
-  { os: 'linux', architecture: 'ppc64le' },
-];
-
-function multiSpecs(totalMb: number): ImageSpec[] {
-  const perLayer = Math.round((totalMb * MB) / 16);
-  // Incompressible bytes, gzip "stored" (level 0): the blob is as large as the data, and nothing is spent on
-  // compression while building; copying never looks inside anyway.
-  return PLATFORMS.map((platform) => ({
-    platform,
-    layers: [0, 1, 2, 3].map(() => ({ bytes: perLayer, content: 'random' as const, level: 0 })),
-  }));
-}
+const PLATFORMS = BENCH_PLATFORMS;
 
 function memSpecs(mb: number): ImageSpec[] {
   return [{ platform: PLATFORMS[0]!, layers: [{ bytes: Math.round(mb * MB), content: 'random', level: 0 }] }];
@@ -225,6 +218,51 @@ async function countRequests<T>(
   let requests: Record<string, number> = {};
   for (const r of registries) requests = add(requests, await requestsByMethod(r));
   return { value, requests };
+}
+
+/**
+ * archfit and skopeo measured in turns: their runs, the ratio of each pair and the requests of the last pair; `rows`
+ * adds the wall-time row and the request-count row of a figure.
+ */
+class Turns {
+  readonly af: Timed[] = [];
+  readonly sk: Timed[] = [];
+  private readonly pairs: number[] = [];
+  private afRequests: Record<string, number> = {};
+  private skRequests: Record<string, number> = {};
+
+  add(a: { value: Timed; requests: Record<string, number> }, s: { value: Timed; requests: Record<string, number> }) {
+    this.af.push(a.value);
+    this.sk.push(s.value);
+    this.pairs.push(a.value.ms / s.value.ms);
+    this.afRequests = a.requests;
+    this.skRequests = s.requests;
+  }
+
+  /** `ratio`: pair by pair (the default), or of the medians. */
+  rows(
+    figure: string,
+    requestsFigure: string,
+    targets: { time?: string; requests?: string } = {},
+    ratioOf: 'pairs' | 'medians' = 'pairs',
+  ): void {
+    const afT = summary(this.af.map((t) => t.ms));
+    const skT = summary(this.sk.map((t) => t.ms));
+    rows.push({
+      figure,
+      archfit: timeSummary(afT),
+      skopeo: timeSummary(skT),
+      ratio: ratioOf === 'pairs' ? ratioSummary(summary(this.pairs)) : ratio(afT.median / skT.median),
+      target: targets.time ?? '',
+    });
+    rows.push({
+      figure: requestsFigure,
+      archfit: requestCount(this.afRequests),
+      skopeo: requestCount(this.skRequests),
+      ratio: '',
+      target: targets.requests ?? '',
+    });
+  }
 }
 
 let cacheSeq = 0;
@@ -477,11 +515,7 @@ function nodePipe(
 async function sectionMount(ctx: Context): Promise<void> {
   const layout = await ensureMulti(ctx);
   const src = `${ctx.a.host}/bench/multi:latest`;
-  const af: Timed[] = [];
-  const sk: Timed[] = [];
-  const pairs: number[] = [];
-  let afRequests: Record<string, number> = {};
-  let skRequests: Record<string, number> = {};
+  const turns = new Turns();
   for (let i = 0; i < shortRuns; i++) {
     const r1 = await countRequests([ctx.a], () =>
       archfit(['copy', '--no-progress', src, `${ctx.a.host}/archfit/mount-${i}:latest`]),
@@ -495,26 +529,9 @@ async function sectionMount(ctx: Context): Promise<void> {
         ctx.seedCache,
       ),
     );
-    af.push(r1.value);
-    sk.push(r2.value);
-    pairs.push(r1.value.ms / r2.value.ms);
-    afRequests = r1.requests;
-    skRequests = r2.requests;
+    turns.add(r1, r2);
   }
-  rows.push({
-    figure: 'copy within A to a new repository (mounts): wall time',
-    archfit: timeSummary(summary(af.map((t) => t.ms))),
-    skopeo: timeSummary(summary(sk.map((t) => t.ms))),
-    ratio: ratioSummary(summary(pairs)),
-    target: '',
-  });
-  rows.push({
-    figure: 'copy within A (mounts): HTTP requests',
-    archfit: requestCount(afRequests),
-    skopeo: requestCount(skRequests),
-    ratio: '',
-    target: '',
-  });
+  turns.rows('copy within A to a new repository (mounts): wall time', 'copy within A (mounts): HTTP requests');
 }
 
 async function sectionNoop(ctx: Context): Promise<void> {
@@ -525,12 +542,8 @@ async function sectionNoop(ctx: Context): Promise<void> {
   const skDst = `${ctx.b.host}/skopeo/noop:latest`;
   await archfit(['copy', '--no-progress', src, afDst]);
   await ctx.skopeo.run(ctx.skopeo.copyArgs(`docker://${src}`, `docker://${skDst}`, ctx.a, ctx.b), freshCache());
-  const af: Timed[] = [];
+  const turns = new Turns();
   const afLiftoff: Timed[] = [];
-  const sk: Timed[] = [];
-  const pairs: number[] = [];
-  let afRequests: Record<string, number> = {};
-  let skRequests: Record<string, number> = {};
   for (let i = 0; i < shortRuns; i++) {
     const r1 = await countRequests([ctx.a, ctx.b], () => archfit(['copy', '--no-progress', src, afDst]));
     afLiftoff.push(await archfit(['copy', '--no-progress', src, afDst], LIFTOFF));
@@ -539,39 +552,26 @@ async function sectionNoop(ctx: Context): Promise<void> {
       ctx.skopeo.run(ctx.skopeo.copyArgs(`docker://${src}`, `docker://${skDst}`, ctx.a, ctx.b), cache),
     );
     rmSync(cache, { recursive: true, force: true });
-    af.push(r1.value);
-    sk.push(r2.value);
-    pairs.push(r1.value.ms / r2.value.ms);
-    afRequests = r1.requests;
-    skRequests = r2.requests;
+    turns.add(r1, r2);
   }
-  rows.push({
-    figure: 'no-op re-copy A → B (same tag, all present): wall time',
-    archfit: timeSummary(summary(af.map((t) => t.ms))),
-    skopeo: timeSummary(summary(sk.map((t) => t.ms))),
-    ratio: ratioSummary(summary(pairs)),
-    target: 'archfit ≤ 0.3 s',
-  });
+  turns.rows(
+    'no-op re-copy A → B (same tag, all present): wall time',
+    'no-op re-copy: HTTP requests (both registries)',
+    {
+      time: 'archfit ≤ 0.3 s',
+      requests: 'HEAD only (after the ping)',
+    },
+  );
   rows.push({
     figure:
       "no-op re-copy, archfit with `node --liftoff-only` on the command line (the flag from the start: no code cache for Node's modules; the CLI sets it after loading)",
     archfit: timeSummary(summary(afLiftoff.map((t) => t.ms))),
     skopeo: '',
-    ratio: ratio(summary(afLiftoff.map((t) => t.ms)).median / summary(sk.map((t) => t.ms)).median),
+    ratio: ratio(summary(afLiftoff.map((t) => t.ms)).median / summary(turns.sk.map((t) => t.ms)).median),
     target: '',
   });
-  rows.push({
-    figure: 'no-op re-copy: HTTP requests (both registries)',
-    archfit: requestCount(afRequests),
-    skopeo: requestCount(skRequests),
-    ratio: '',
-    target: 'HEAD only (after the ping)',
-  });
   // Everything present, but under a new tag: every blob and manifest is checked, only the tag is written.
-  const af2: Timed[] = [];
-  const sk2: Timed[] = [];
-  let af2Requests: Record<string, number> = {};
-  let sk2Requests: Record<string, number> = {};
+  const retag = new Turns();
   for (let i = 0; i < shortRuns; i++) {
     const r1 = await countRequests([ctx.a, ctx.b], () =>
       archfit(['copy', '--no-progress', src, `${ctx.b.host}/archfit/noop:retag-${i}`]),
@@ -584,25 +584,14 @@ async function sectionNoop(ctx: Context): Promise<void> {
       ),
     );
     rmSync(cache, { recursive: true, force: true });
-    af2.push(r1.value);
-    sk2.push(r2.value);
-    af2Requests = r1.requests;
-    sk2Requests = r2.requests;
+    retag.add(r1, r2);
   }
-  rows.push({
-    figure: 're-copy to a new tag (all content present): wall time',
-    archfit: timeSummary(summary(af2.map((t) => t.ms))),
-    skopeo: timeSummary(summary(sk2.map((t) => t.ms))),
-    ratio: ratio(summary(af2.map((t) => t.ms)).median / summary(sk2.map((t) => t.ms)).median),
-    target: '',
-  });
-  rows.push({
-    figure: 're-copy to a new tag: HTTP requests',
-    archfit: requestCount(af2Requests),
-    skopeo: requestCount(sk2Requests),
-    ratio: '',
-    target: '',
-  });
+  retag.rows(
+    're-copy to a new tag (all content present): wall time',
+    're-copy to a new tag: HTTP requests',
+    {},
+    'medians',
+  );
 }
 
 async function sectionInspect(ctx: Context): Promise<void> {
@@ -639,11 +628,7 @@ async function sectionInspect(ctx: Context): Promise<void> {
   const extraCa: number[] = [];
   const withExtraCa = { ...archfitEnv, NODE_EXTRA_CA_CERTS: SYSTEM_CA_BUNDLE };
   for (const [n, c] of cases.entries()) {
-    const af: Timed[] = [];
-    const sk: Timed[] = [];
-    const pairs: number[] = [];
-    let afRequests: Record<string, number> = {};
-    let skRequests: Record<string, number> = {};
+    const turns = new Turns();
     for (let i = 0; i <= shortRuns; i++) {
       const r1 = await countRequests([ctx.a], () => archfit(c.af));
       c.check(r1.value.stdout);
@@ -658,26 +643,14 @@ async function sectionInspect(ctx: Context): Promise<void> {
       const r2 = await countRequests([ctx.a], () => ctx.skopeo.run(c.sk, cache));
       rmSync(cache, { recursive: true, force: true });
       if (i === 0) continue; // warm-up
-      af.push(r1.value);
-      sk.push(r2.value);
-      pairs.push(r1.value.ms / r2.value.ms);
-      afRequests = r1.requests;
-      skRequests = r2.requests;
+      turns.add(r1, r2);
     }
-    rows.push({
-      figure: `${c.figure}: wall time`,
-      archfit: timeSummary(summary(af.map((t) => t.ms))),
-      skopeo: timeSummary(summary(sk.map((t) => t.ms))),
-      ratio: ratioSummary(summary(pairs)),
-      target: c.target ? 'ratio ≤ 1' : '',
-    });
-    rows.push({
-      figure: `${c.figure}: HTTP requests`,
-      archfit: requestCount(afRequests),
-      skopeo: requestCount(skRequests),
-      ratio: '',
-      target: c.target ? 'ping + 1 manifest' : '',
-    });
+    turns.rows(
+      `${c.figure}: wall time`,
+      `${c.figure}: HTTP requests`,
+      c.target ? { time: 'ratio ≤ 1', requests: 'ping + 1 manifest' } : {},
+    );
+    const sk = turns.sk;
     if (n === 0) {
       rows.push({
         figure:

@@ -204,6 +204,27 @@ async function writeImage(
   };
 }
 
+/** The platforms of the multi-platform benchmark image. */
+export const BENCH_PLATFORMS: ReadonlyArray<{ os: string; architecture: string; variant?: string }> = [
+  { os: 'linux', architecture: 'amd64' },
+  { os: 'linux', architecture: 'arm64' },
+  { os: 'linux', architecture: 'arm', variant: 'v7' },
+  { os: 'linux', architecture: 'ppc64le' },
+];
+
+/**
+ * The multi-platform benchmark image: 4 platforms × 4 layers, `totalMb` MiB in all. Incompressible bytes, gzip
+ * "stored" (level 0): the blob is as large as the data, and nothing is spent on compression while building; copying
+ * never looks inside anyway.
+ */
+export function multiSpecs(totalMb: number): ImageSpec[] {
+  const perLayer = Math.round((totalMb * 1024 * 1024) / 16);
+  return BENCH_PLATFORMS.map((platform) => ({
+    platform,
+    layers: [0, 1, 2, 3].map(() => ({ bytes: perLayer, content: 'random' as const, level: 0 })),
+  }));
+}
+
 /**
  * Returns the layout `name` (under `baseDir`) for these specs, building it when it is missing or was built from other
  * specs. More than one spec makes an index of them (tag `latest`); one makes a plain image manifest. With `separate`,
