@@ -5,6 +5,7 @@
 // picks its fault; helpers build rules that fire once, n times, or at random from a seed (so a reliability suite can
 // replay a failing run). The Host header is passed through, so the registry's Location headers point back at the
 // proxy.
+
 import {
   createServer,
   request as httpRequest,
@@ -13,7 +14,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './loopback-server.js';
 
 export interface ProxiedRequest {
   /** 0 for the first request the proxy saw. */
@@ -160,7 +161,6 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const target = new URL(options.target);
   let rule = options.rule;
   const log: ProxyLogEntry[] = [];
-  const sockets = new Set<Socket>();
   let index = 0;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -294,15 +294,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   server.on('clientError', (_err, socket) => {
     socket.destroy();
   });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const listener = await listenOnLoopback(server);
+  const port = listener.port;
   return {
     host: `127.0.0.1:${port}`,
     url: `http://127.0.0.1:${port}`,
@@ -316,9 +309,6 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     reset() {
       log.length = 0;
     },
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => listener.close(),
   };
 }

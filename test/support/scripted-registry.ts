@@ -3,9 +3,10 @@
 // the digest asked for, manifests over any limit, endless bodies, lying headers, the same index for every digest.
 // Every request is recorded (method, path, headers) so tests can count what a client asked for, and a `handler`
 // hook can answer anything itself first (auth challenges, redirects).
+
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './loopback-server.js';
 
 export interface ScriptedObject {
   bytes: Buffer;
@@ -112,7 +113,6 @@ export async function startScriptedRegistry(options: ScriptedRegistryOptions = {
   const blobs = new Map(Object.entries(options.blobs ?? {}));
   const anyDigest = new Map(Object.entries(options.anyDigest ?? {}));
   const requests: RecordedRequest[] = [];
-  const sockets = new Set<Socket>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const recorded: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers };
@@ -149,15 +149,8 @@ export async function startScriptedRegistry(options: ScriptedRegistryOptions = {
     handle(req, res).catch(() => res.destroy());
   });
   server.on('clientError', (_e, socket) => socket.destroy());
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const listener = await listenOnLoopback(server);
+  const port = listener.port;
   return {
     host: `127.0.0.1:${port}`,
     url: `http://127.0.0.1:${port}`,
@@ -168,10 +161,7 @@ export async function startScriptedRegistry(options: ScriptedRegistryOptions = {
     setManifest: (key, object) => void manifests.set(key, object),
     setBlob: (key, object) => void blobs.set(key, object),
     setAnyDigest: (repository, object) => void anyDigest.set(repository, object),
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => listener.close(),
   };
 }
 
