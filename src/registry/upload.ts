@@ -79,6 +79,7 @@ async function uploadOnce(
   const host = repo.host;
   const mode = options.mode === 'auto' ? (host.uploadMode ?? 'monolithic') : options.mode;
   let session: Session;
+  // Set in monolithic mode only.
   let body: Readable | undefined;
   if (mode === 'monolithic') {
     // The upload session and the source's first response at the same time: a round trip less per blob.
@@ -101,7 +102,7 @@ async function uploadOnce(
   }
   let done = false;
   try {
-    if (mode === 'monolithic' && body) {
+    if (body) {
       const outcome = await putMonolithic(repo, session, descriptor, body, options);
       if (outcome === 'done') {
         done = true;
